@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Build the bundled `tariffs.csv` (and `tests/data/trade_2024.csv`) from the sourced facts.
+
+Usage: python3 scripts/build_table.py [SHARED_DATA_DIR]   (default: ../shared/data)
+
+The output is committed; `tests/bundled.rs` checks it against the source files when they
+are present, so a drift between the two fails CI. Every row carries its legal source.
+"""
+import csv
+import os
+import re
+import sys
+
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
+DATA = ARGS[0] if ARGS else os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
+ROOT = os.path.join(os.path.dirname(__file__), "..")
+
+COLUMNS = ["kind", "code", "name", "rate_pct", "charged_pct", "chart_pct", "basis", "rate_of",
+           "category", "min_usd", "max_usd", "effective_from", "effective_to", "source", "note"]
+
+BASELINE_FROM = "2025-04-05"
+ANNEX1_FROM = "2025-04-09"
+BASELINE_SOURCE = "EO 14257 sec. 2, 3(a): 10% on all trading partners (HTS 9903.01.25)"
+
+
+def caveat(note):
+    return note.split("||", 1)[1].strip() if "||" in note else ""
+
+
+def hts_heading(note):
+    m = re.search(r"HTS (9903\.01\.\d\d)", note)
+    return m.group(1) if m else None
+
+
+def row(**kw):
+    return [kw.get(c, "") for c in COLUMNS]
+
+
+def rate_rows():
+    out = []
+    for r in csv.DictReader(open(os.path.join(DATA, "reciprocal_2025-04-02.csv"), encoding="utf-8")):
+        code, name, group, note = r["iso2"], r["name"], r["group"], r["source_note"]
+        chart = dict(charged_pct=r["charged_pct"], chart_pct=r["chart_pct"])
+        if group == "annex1" and code in ("HK", "MO"):
+            out.append(row(kind="rate", code=code, name=name, basis="china_sar", rate_of="CN",
+                           effective_from=BASELINE_FROM,
+                           source="EO 14257 sec. 3(j): China's rates apply to Hong Kong and Macau (HTS 9903.01.25, then 9903.01.63)",
+                           note="not on the chart nor named in Annex I; CBP applies 9903.01.63 to China incl. Hong Kong and Macau"))
+        elif group == "annex1":
+            heading = hts_heading(note)
+            src = "EO 14257 Annex I as corrected 3 Apr 2025" + (f" (HTS {heading})" if heading else " (HTS 9903.01.43-.76)")
+            out.append(row(kind="rate", code=code, name=name, rate_pct="10", basis="baseline",
+                           effective_from=BASELINE_FROM, effective_to=ANNEX1_FROM, source=BASELINE_SOURCE,
+                           note="baseline until the Annex I rate took effect"))
+            out.append(row(kind="rate", code=code, name=name, rate_pct=r["annex1_pct"], basis="annex1",
+                           effective_from=ANNEX1_FROM, source=src, note=caveat(note), **chart))
+        elif group == "baseline":
+            assert r["applied_pct"] == "10", code
+            out.append(row(kind="rate", code=code, name=name, rate_pct="10", basis="baseline",
+                           effective_from=BASELINE_FROM, source=BASELINE_SOURCE, note=caveat(note), **chart))
+        elif group == "eu_member":
+            out.append(row(kind="rate", code=code, name=name, basis="eu_member", rate_of="EU",
+                           effective_from=BASELINE_FROM,
+                           source="EO 14257 Annex I (European Union); member list per CBP for HTS 9903.01.50",
+                           note="rate of the European Union row"))
+        elif group == "not_subject":
+            if code in ("CA", "MX"):
+                src = "EO 14257 sec. 3(d)-(e) (HTS 9903.01.26/.27)"
+                order = "EO 14193" if code == "CA" else "EO 14194"
+                why = f"covered instead by the border-emergency duties of {order} as amended; USMCA-originating goods keep preferential entry"
+            else:
+                src = "EO 14257 sec. 3(b)(v) (HTS 9903.01.29)"
+                why = "HTSUS Column 2 country: Column 2 rates apply instead"
+            out.append(row(kind="rate", code=code, name=name, basis="not_subject",
+                           effective_from=BASELINE_FROM, source=src, note=why))
+        else:
+            raise SystemExit(f"unknown group {group}")
+    out.append(row(kind="rate", code="*", name="All other trading partners", rate_pct="10", basis="baseline",
+                   effective_from=BASELINE_FROM, source=BASELINE_SOURCE,
+                   note="partners not listed above (not on the chart) pay the baseline"))
+    return out
+
+
+def category_note(note):
+    m = re.search(r"cat:(.*)$", note)
+    return ("category: " + m.group(1).strip()) if m else ""
+
+
+def exempt_rows():
+    out = []
+    annex2 = {}
+    for r in csv.DictReader(open(os.path.join(DATA, "annex2_2025-04-02.csv"), encoding="utf-8")):
+        annex2[r["hts8"]] = r
+    memo = [r for r in csv.DictReader(open(os.path.join(DATA, "annex2_other_changes_2025.csv"), encoding="utf-8"))
+            if r["effective_date"] == BASELINE_FROM and r["change"] == "add"]
+    memo_codes = {r["hts"] for r in memo}
+    for code, r in annex2.items():
+        note = category_note(r["source_note"])
+        if code in memo_codes:
+            note += "; also named in the 11 Apr 2025 memorandum"
+        out.append(row(kind="exempt", code=code, name=r["description"], basis="annex2", category=r["category"],
+                       effective_from=BASELINE_FROM, source="EO 14257 Annex II (HTS 9903.01.32)", note=note))
+    for r in memo:
+        if r["hts"] in annex2:
+            continue
+        out.append(row(kind="exempt", code=r["hts"], name=r["description"], basis="memo", category=r["category"],
+                       effective_from=BASELINE_FROM,
+                       source="Presidential memorandum of 11 Apr 2025 (Clarification of Exceptions), retroactive; CSMS 64724565 (HTS 9903.01.32)",
+                       note="semiconductors as defined by the memorandum"))
+    out.sort(key=lambda x: x[1])
+    return out
+
+
+def fee_rows():
+    mpf = "19 U.S.C. 58c; 19 CFR 24.23 (merchandise processing fee, formal entries)"
+    return [
+        row(kind="fee", code="MPF", name="Merchandise processing fee FY2025", rate_pct="0.3464", min_usd="32.71",
+            max_usd="634.62", effective_from="2024-10-01", effective_to="2025-10-01", source=mpf,
+            note="fiscal-year minimum and maximum as adjusted by CBP"),
+        row(kind="fee", code="MPF", name="Merchandise processing fee FY2026", rate_pct="0.3464", min_usd="33.58",
+            max_usd="651.50", effective_from="2025-10-01", effective_to="2026-10-01", source=mpf,
+            note="fiscal-year minimum and maximum as adjusted by CBP"),
+        row(kind="fee", code="HMF", name="Harbor maintenance fee", rate_pct="0.125",
+            source="26 U.S.C. 4461; 19 CFR 24.24 (harbor maintenance fee, port use by vessel)",
+            note="ocean shipments only; no start date in the sourced data"),
+    ]
+
+
+def trade_rows():
+    rec = {r["iso2"]: r for r in csv.DictReader(open(os.path.join(DATA, "reciprocal_2025-04-02.csv"), encoding="utf-8"))}
+    out = []
+    for r in csv.DictReader(open(os.path.join(DATA, "trade_2024.csv"), encoding="utf-8")):
+        c = rec.get(r["iso2"])
+        usable = c is not None and c["chart_pct"] != "" and r["iso2"] not in ("SY", "FK")
+        out.append([r["iso2"], r["name"], r["us_imports_usd"], r["us_exports_usd"],
+                    c["charged_pct"] if c else "", c["chart_pct"] if c else "",
+                    "yes" if usable else "no", r["source_note"]])
+    return out
+
+
+def write(path, header, rows):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+
+
+if __name__ == "__main__" and "--iso" not in sys.argv:
+    write(os.path.join(ROOT, "tariffs.csv"), COLUMNS, rate_rows() + exempt_rows() + fee_rows())
+    os.makedirs(os.path.join(ROOT, "tests", "data"), exist_ok=True)
+    write(os.path.join(ROOT, "tests", "data", "trade_2024.csv"),
+          ["iso2", "name", "us_imports_usd", "us_exports_usd", "chart_charged_pct", "chart_reciprocal_pct",
+           "usable", "source_note"], trade_rows())
+
+
+def iso_rust(path="/usr/share/iso-codes/json/iso_3166-1.json"):
+    """Write src/iso3166.rs from Debian's iso-codes (run separately: `build_table.py --iso`)."""
+    import json
+    data = json.load(open(path, encoding="utf-8"))["3166-1"]
+    lines = ["//! ISO 3166-1 countries, generated by `scripts/build_table.py --iso` from Debian's",
+             "//! iso-codes package (version 4.15.0, `/usr/share/iso-codes/json/iso_3166-1.json`).",
+             "//! Columns: alpha-2, alpha-3, name, official name, common name (\"\" when absent).",
+             "",
+             "pub(crate) static ISO_3166_1: &[(&str, &str, &str, &str, &str)] = &["]
+    for d in sorted(data, key=lambda d: d["alpha_2"]):
+        vals = [d["alpha_2"], d["alpha_3"], d["name"], d.get("official_name", ""), d.get("common_name", "")]
+        lines.append("    (" + ", ".join(json.dumps(v, ensure_ascii=False) for v in vals) + "),")
+    lines.append("];")
+    with open(os.path.join(ROOT, "src", "iso3166.rs"), "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__" and "--iso" in sys.argv:
+    iso_rust()

@@ -1,0 +1,155 @@
+//! Calendar dates (entry dates and effective dates), without a time-zone library.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::Error;
+
+/// A calendar date in the proleptic Gregorian calendar, as used for entry dates and for the
+/// `effective_from` / `effective_to` columns of the rate table.
+///
+/// Dates are US entry dates: goods entered for consumption (or withdrawn from warehouse) on or
+/// after 12:01 a.m. Eastern time on that day. Only the forms `YYYY-MM-DD` are accepted.
+///
+/// # Example
+///
+/// ```
+/// use tariffs::Date;
+///
+/// let d: Date = "2025-04-09".parse()?;
+/// assert_eq!(d, Date::new(2025, 4, 9)?);
+/// assert!(d > "2025-04-05".parse()?);
+/// assert_eq!(d.to_string(), "2025-04-09");
+/// assert!("2025-02-30".parse::<Date>().is_err());
+/// # Ok::<(), tariffs::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    // Field order gives the derived ordering: year, then month, then day.
+    year: u16,
+    month: u8,
+    day: u8,
+}
+
+impl Date {
+    /// A date from its parts.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidDate`] when the month or day does not exist (years 1000 to 9999).
+    pub fn new(year: u16, month: u8, day: u8) -> Result<Date, Error> {
+        if !(1000..=9999).contains(&year)
+            || !(1..=12).contains(&month)
+            || day == 0
+            || day > days_in_month(year, month)
+        {
+            return Err(Error::InvalidDate {
+                value: format!("{year:04}-{month:02}-{day:02}"),
+            });
+        }
+        Ok(Date { year, month, day })
+    }
+
+    /// A date known at compile time to be valid (crate constants only).
+    pub(crate) const fn ymd(year: u16, month: u8, day: u8) -> Date {
+        Date { year, month, day }
+    }
+
+    /// The year.
+    pub fn year(self) -> u16 {
+        self.year
+    }
+
+    /// The month, 1 to 12.
+    pub fn month(self) -> u8 {
+        self.month
+    }
+
+    /// The day of the month, 1 to 31.
+    pub fn day(self) -> u8 {
+        self.day
+    }
+
+    /// The US federal fiscal year the date falls in (it begins on 1 October).
+    ///
+    /// ```
+    /// use tariffs::Date;
+    /// assert_eq!(Date::new(2025, 9, 30)?.fiscal_year(), 2025);
+    /// assert_eq!(Date::new(2025, 10, 1)?.fiscal_year(), 2026);
+    /// # Ok::<(), tariffs::Error>(())
+    /// ```
+    pub fn fiscal_year(self) -> u16 {
+        if self.month >= 10 {
+            self.year + 1
+        } else {
+            self.year
+        }
+    }
+}
+
+fn days_in_month(year: u16, month: u8) -> u8 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+fn digits(b: &[u8]) -> Option<u16> {
+    let mut n: u16 = 0;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u16::from(c - b'0');
+    }
+    Some(n)
+}
+
+impl FromStr for Date {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Date, Error> {
+        let bad = || Error::InvalidDate {
+            value: s.to_string(),
+        };
+        let b = s.trim().as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return Err(bad());
+        }
+        let (y, m, d) = match (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10])) {
+            (Some(y), Some(m), Some(d)) => (y, m, d),
+            _ => return Err(bad()),
+        };
+        // m and d have two digits, so they fit in u8.
+        Date::new(y, m as u8, d as u8).map_err(|_| bad())
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leap_years() {
+        assert!(Date::new(2024, 2, 29).is_ok());
+        assert!(Date::new(2025, 2, 29).is_err());
+        assert!(Date::new(2000, 2, 29).is_ok());
+        assert!(Date::new(1900, 2, 29).is_err());
+    }
+
+    #[test]
+    fn rejects_other_forms() {
+        for s in ["2025-4-9", "2025/04/09", "20250409", "2025-13-01", "2025-00-10", "x025-01-01", ""] {
+            assert!(s.parse::<Date>().is_err(), "{s}");
+        }
+    }
+}

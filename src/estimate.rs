@@ -1,0 +1,596 @@
+//! Pure calculations over a [`RateTable`]: the landed cost of a shipment and the exempt
+//! share of an export basket. No I/O.
+
+use rust_decimal::Decimal;
+
+use crate::money::{self, fraction_to_pct, pct_to_fraction, round_money};
+use crate::table::{ExemptEntry, FeeEntry, FeeKind, PartnerRate, RateEntry, RateStatus};
+use crate::{Category, CountryCode, Date, Error, HtsCode, RateTable, TransportMode};
+
+/// Share of US content from which the reciprocal duty applies only to the non-US part
+/// (EO 14257 sec. 3(f)): 20%.
+pub const US_CONTENT_THRESHOLD: Decimal = Decimal::from_parts(20, 0, 0, false, 2);
+
+/// Customs value at or below which an entry is informal by default (19 CFR 143.21): $2,500.
+pub const INFORMAL_ENTRY_LIMIT: Decimal = Decimal::from_parts(2500, 0, 0, false, 0);
+
+/// Highest MFN ad valorem rate accepted, in percent.
+const MAX_MFN_PCT: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
+
+/// What the goods are, as far as the exemptions are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Goods {
+    /// Not classified: no exemption applies.
+    #[default]
+    Unspecified,
+    /// An HTS code; exempt when an exemption row in force covers it.
+    Hts(HtsCode),
+    /// An exemption category standing in for a code (exempt when the table has exemptions
+    /// of that category in force on the date).
+    Category(Category),
+}
+
+/// Formal or informal entry. Only formal entries pay the ad valorem MPF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryType {
+    /// A formal entry (required above $2,500).
+    Formal,
+    /// An informal entry ($2,500 or less).
+    Informal,
+}
+
+/// One shipment to price. Build it with [`Shipment::new`] and the setters.
+///
+/// ```
+/// use rust_decimal::Decimal;
+/// use tariffs::{Shipment, TransportMode};
+///
+/// let s = Shipment::new("CN".parse()?, Decimal::from(10_000))
+///     .hts("8471.30.01".parse()?)
+///     .mfn_pct(Decimal::ZERO)
+///     .mode(TransportMode::Ocean)
+///     .entry_date("2025-04-09".parse()?);
+/// assert_eq!(s.customs_value, Decimal::from(10_000));
+/// # Ok::<(), tariffs::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Shipment {
+    /// Country of origin.
+    pub origin: CountryCode,
+    /// Customs (transaction) value in USD, which excludes international freight and
+    /// insurance. Must not be negative.
+    pub customs_value: Decimal,
+    /// The goods: an HTS code, a category, or unspecified.
+    pub goods: Goods,
+    /// The MFN (Column 1) ad valorem rate in percent, 0 to 1000. Default 0.
+    pub mfn_pct: Decimal,
+    /// International freight in USD (part of the landed cost, not of the customs value).
+    pub freight: Decimal,
+    /// Insurance in USD (part of the landed cost, not of the customs value).
+    pub insurance: Decimal,
+    /// How the goods arrive; only `Ocean` pays the harbor maintenance fee. `None`: no HMF.
+    pub mode: Option<TransportMode>,
+    /// Entry date; `None` uses the table's reference date (announced rates in full force).
+    pub entry_date: Option<Date>,
+    /// Share of the value that is US content, 0 to 1. At 0.20 or more the reciprocal duty
+    /// applies to the non-US part only.
+    pub us_content: Decimal,
+    /// Goods subject to Section 232 (steel, aluminum, autos and parts): no reciprocal duty.
+    pub section232: bool,
+    /// Formal or informal entry; `None` decides by value (informal at $2,500 or less).
+    pub entry_type: Option<EntryType>,
+}
+
+impl Shipment {
+    /// A shipment of `customs_value` USD from `origin`, with no code, no MFN duty, no
+    /// freight or insurance, no mode, no date, no US content.
+    pub fn new(origin: CountryCode, customs_value: Decimal) -> Shipment {
+        Shipment {
+            origin,
+            customs_value,
+            goods: Goods::Unspecified,
+            mfn_pct: Decimal::ZERO,
+            freight: Decimal::ZERO,
+            insurance: Decimal::ZERO,
+            mode: None,
+            entry_date: None,
+            us_content: Decimal::ZERO,
+            section232: false,
+            entry_type: None,
+        }
+    }
+    /// Sets the HTS code.
+    pub fn hts(mut self, code: HtsCode) -> Shipment {
+        self.goods = Goods::Hts(code);
+        self
+    }
+    /// Sets an exemption category in place of a code.
+    pub fn category(mut self, category: Category) -> Shipment {
+        self.goods = Goods::Category(category);
+        self
+    }
+    /// Sets the MFN rate in percent.
+    pub fn mfn_pct(mut self, pct: Decimal) -> Shipment {
+        self.mfn_pct = pct;
+        self
+    }
+    /// Sets the freight in USD.
+    pub fn freight(mut self, usd: Decimal) -> Shipment {
+        self.freight = usd;
+        self
+    }
+    /// Sets the insurance in USD.
+    pub fn insurance(mut self, usd: Decimal) -> Shipment {
+        self.insurance = usd;
+        self
+    }
+    /// Sets the transport mode.
+    pub fn mode(mut self, mode: TransportMode) -> Shipment {
+        self.mode = Some(mode);
+        self
+    }
+    /// Sets the entry date.
+    pub fn entry_date(mut self, date: Date) -> Shipment {
+        self.entry_date = Some(date);
+        self
+    }
+    /// Sets the US-content share (0 to 1).
+    pub fn us_content(mut self, share: Decimal) -> Shipment {
+        self.us_content = share;
+        self
+    }
+    /// Marks the goods as subject to Section 232.
+    pub fn section232(mut self, yes: bool) -> Shipment {
+        self.section232 = yes;
+        self
+    }
+    /// Sets the entry type.
+    pub fn entry_type(mut self, entry_type: EntryType) -> Shipment {
+        self.entry_type = Some(entry_type);
+        self
+    }
+}
+
+/// A duty or fee: its rate, the base it applies to, and the amount (rounded to the cent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Charge {
+    /// The rate in percent.
+    pub rate_pct: Decimal,
+    /// The base in USD (rounded to the cent for display; the amount is computed from the
+    /// exact base).
+    pub base: Decimal,
+    /// The amount in USD, rounded once with the crate's policy.
+    pub amount: Decimal,
+}
+
+/// Why the reciprocal duty is not charged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Exemption<'a> {
+    /// An Annex II line (or memorandum code) covers the HTS code.
+    AnnexII(&'a ExemptEntry),
+    /// The goods were declared to be of an exempt category.
+    Category(Category),
+    /// The partner is not subject (Canada, Mexico, Column 2 countries); the row says why.
+    NotSubject(&'a RateEntry),
+    /// Section 232 goods are excluded from the reciprocal duty (EO 14257 sec. 3(b)).
+    Section232,
+    /// No reciprocal rate is in force on the entry date (for the bundled table: entries
+    /// before 2025-04-05).
+    NotInForce {
+        /// The first effective date of the partner's rates, if any.
+        first_from: Option<Date>,
+    },
+}
+
+/// The reciprocal duty of a shipment and why it is what it is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReciprocalDuty<'a> {
+    /// Rate, base and amount. The rate is 0 when exempt.
+    pub charge: Charge,
+    /// The partner's rate on the date, with the rows it comes from.
+    pub partner_rate: PartnerRate<'a>,
+    /// Why no duty is charged, if none is.
+    pub exemption: Option<Exemption<'a>>,
+    /// True when US content of 20% or more was taken out of the base.
+    pub us_content_excluded: bool,
+}
+
+impl ReciprocalDuty<'_> {
+    /// The legal source of the rate used (or of the exemption).
+    pub fn source(&self) -> &str {
+        match (self.exemption, self.partner_rate.status) {
+            (Some(Exemption::AnnexII(e)), _) => e.source(),
+            (Some(Exemption::NotSubject(r)), _) => r.source(),
+            (Some(Exemption::Section232), _) => "EO 14257 sec. 3(b) (HTS 9903.01.33)",
+            (Some(Exemption::Category(_)), _) => "EO 14257 Annex II (category declared)",
+            (Some(Exemption::NotInForce { .. }), _) => "EO 14257 sec. 2, 3(a) (effective dates)",
+            (None, RateStatus::Applies { rate_entry, .. }) => rate_entry.source(),
+            (None, _) => "",
+        }
+    }
+}
+
+/// How a fee was arrived at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeeOutcome {
+    /// Rate times base, within the limits.
+    AdValorem,
+    /// Raised to the fiscal year's minimum.
+    RaisedToMinimum,
+    /// Capped at the fiscal year's maximum.
+    CappedAtMaximum,
+    /// Informal entry: the ad valorem MPF does not apply. The flat informal-entry fees are not
+    /// in the table, so none is charged.
+    InformalEntry,
+    /// Not an ocean shipment: no harbor maintenance fee.
+    NotOcean,
+    /// The transport mode was not given: no harbor maintenance fee charged.
+    ModeNotGiven,
+}
+
+/// A fee with the table row it comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FeeCharge<'a> {
+    /// Rate, base and amount.
+    pub charge: Charge,
+    /// The fee row used, if the fee applies.
+    pub entry: Option<&'a FeeEntry>,
+    /// How the amount was arrived at.
+    pub outcome: FeeOutcome,
+}
+
+/// The landed cost of one shipment, component by component.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LandedCost<'a> {
+    /// The date the rates were taken for (the entry date, or the reference date).
+    pub date: Date,
+    /// The customs value (USD).
+    pub customs_value: Decimal,
+    /// The value the MFN duty and the fees apply to (the customs value).
+    pub dutiable_value: Decimal,
+    /// The MFN (Column 1) duty.
+    pub mfn: Charge,
+    /// The reciprocal (EO 14257) duty.
+    pub reciprocal: ReciprocalDuty<'a>,
+    /// The merchandise processing fee.
+    pub mpf: FeeCharge<'a>,
+    /// The harbor maintenance fee.
+    pub hmf: FeeCharge<'a>,
+    /// Freight (USD).
+    pub freight: Decimal,
+    /// Insurance (USD).
+    pub insurance: Decimal,
+    /// MFN plus reciprocal duty.
+    pub total_duty: Decimal,
+    /// MPF plus HMF.
+    pub total_fees: Decimal,
+    /// Customs value + duties + fees + freight + insurance.
+    pub landed_cost: Decimal,
+    /// Total duty over customs value, in percent (4 decimal places).
+    pub effective_duty_rate_pct: Decimal,
+}
+
+fn check_range(
+    field: &'static str,
+    value: Decimal,
+    lo: Decimal,
+    hi: Option<Decimal>,
+    expected: &'static str,
+) -> Result<(), Error> {
+    if value < lo || hi.is_some_and(|h| value > h) {
+        Err(Error::OutOfRange {
+            field,
+            value,
+            expected,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+impl RateTable {
+    /// The landed cost of a shipment with this table's rates.
+    ///
+    /// ```
+    /// use rust_decimal::Decimal;
+    /// use tariffs::{RateTable, Shipment, TransportMode};
+    ///
+    /// let table = RateTable::bundled();
+    /// let s = Shipment::new("VN".parse()?, Decimal::from(10_000))
+    ///     .hts("6109.10.00".parse()?)
+    ///     .mfn_pct(Decimal::new(165, 1)) // 16.5%
+    ///     .mode(TransportMode::Ocean)
+    ///     .entry_date("2025-04-09".parse()?);
+    /// let c = table.landed_cost(&s)?;
+    /// assert_eq!(c.mfn.amount, Decimal::new(1650_00, 2));
+    /// assert_eq!(c.reciprocal.charge.amount, Decimal::new(4600_00, 2)); // 46%
+    /// assert_eq!(c.mpf.charge.amount, Decimal::new(34_64, 2));
+    /// assert_eq!(c.hmf.charge.amount, Decimal::new(12_50, 2));
+    /// assert_eq!(c.landed_cost, Decimal::new(16297_14, 2));
+    /// # Ok::<(), tariffs::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutOfRange`] for a negative value, freight or insurance, an MFN rate outside
+    /// 0 to 1000, or a US-content share outside 0 to 1; [`Error::UnknownPartner`];
+    /// [`Error::AmbiguousHts`]; [`Error::NoFeeSchedule`] when a formal entry's date has no
+    /// MPF row; [`Error::Overflow`].
+    pub fn landed_cost(&self, s: &Shipment) -> Result<LandedCost<'_>, Error> {
+        check_range("customs_value", s.customs_value, Decimal::ZERO, None, "at least 0")?;
+        check_range("mfn_pct", s.mfn_pct, Decimal::ZERO, Some(MAX_MFN_PCT), "0 to 1000")?;
+        check_range("freight", s.freight, Decimal::ZERO, None, "at least 0")?;
+        check_range("insurance", s.insurance, Decimal::ZERO, None, "at least 0")?;
+        check_range("us_content", s.us_content, Decimal::ZERO, Some(Decimal::ONE), "0 to 1")?;
+
+        let value = s.customs_value;
+        let partner_rate = self.reciprocal(s.origin, s.entry_date)?;
+        let date = partner_rate.date;
+
+        let exemption = self.exemption_for(&partner_rate, s.section232, s.goods)?;
+        let us_content_excluded = s.us_content >= US_CONTENT_THRESHOLD;
+        let recip_base = if us_content_excluded {
+            money::mul(value, Decimal::ONE - s.us_content, "reciprocal base")?
+        } else {
+            value
+        };
+        let (recip_rate, recip_pct) = match exemption {
+            None => (partner_rate.rate(), partner_rate.rate_pct()),
+            Some(_) => (Decimal::ZERO, Decimal::ZERO),
+        };
+        let reciprocal = ReciprocalDuty {
+            charge: Charge {
+                rate_pct: recip_pct,
+                base: round_money(recip_base),
+                amount: round_money(money::mul(recip_base, recip_rate, "reciprocal duty")?),
+            },
+            partner_rate,
+            exemption,
+            us_content_excluded,
+        };
+
+        let mfn = Charge {
+            rate_pct: s.mfn_pct,
+            base: round_money(value),
+            amount: round_money(money::mul(value, pct_to_fraction(s.mfn_pct)?, "MFN duty")?),
+        };
+
+        let formal = match s.entry_type {
+            Some(t) => t == EntryType::Formal,
+            None => value > INFORMAL_ENTRY_LIMIT,
+        };
+        let mpf = if formal {
+            let entry = self.fee(FeeKind::Mpf, Some(date)).ok_or(Error::NoFeeSchedule {
+                fee: "MPF",
+                date,
+            })?;
+            ad_valorem_fee(entry, value)?
+        } else {
+            no_fee(FeeOutcome::InformalEntry)
+        };
+        let hmf = match s.mode {
+            Some(TransportMode::Ocean) => {
+                let entry = self.fee(FeeKind::Hmf, Some(date)).ok_or(Error::NoFeeSchedule {
+                    fee: "HMF",
+                    date,
+                })?;
+                ad_valorem_fee(entry, value)?
+            }
+            Some(_) => no_fee(FeeOutcome::NotOcean),
+            None => no_fee(FeeOutcome::ModeNotGiven),
+        };
+
+        let total_duty = money::add(mfn.amount, reciprocal.charge.amount, "total duty")?;
+        let total_fees = money::add(mpf.charge.amount, hmf.charge.amount, "total fees")?;
+        let landed_cost = money::sum(
+            &[value, total_duty, total_fees, s.freight, s.insurance],
+            "landed cost",
+        )?;
+        let effective = money::ratio(total_duty, value, "effective rate")?;
+        Ok(LandedCost {
+            date,
+            customs_value: value,
+            dutiable_value: value,
+            mfn,
+            reciprocal,
+            mpf,
+            hmf,
+            freight: s.freight,
+            insurance: s.insurance,
+            total_duty,
+            total_fees,
+            landed_cost,
+            effective_duty_rate_pct: fraction_to_pct(effective)?,
+        })
+    }
+
+    /// Why goods would not pay the reciprocal duty, in order of precedence: no rate in force,
+    /// partner not subject, Section 232, an exemption line, a declared category.
+    fn exemption_for<'a>(
+        &'a self,
+        partner_rate: &PartnerRate<'a>,
+        section232: bool,
+        goods: Goods,
+    ) -> Result<Option<Exemption<'a>>, Error> {
+        Ok(match partner_rate.status {
+            RateStatus::NotInForce { first_from } => Some(Exemption::NotInForce { first_from }),
+            RateStatus::NotSubject { entry } => Some(Exemption::NotSubject(entry)),
+            RateStatus::Applies { .. } if section232 => Some(Exemption::Section232),
+            RateStatus::Applies { .. } => self.goods_exemption(goods, partner_rate.date)?,
+        })
+    }
+
+    fn goods_exemption(&self, goods: Goods, date: Date) -> Result<Option<Exemption<'_>>, Error> {
+        Ok(match goods {
+            Goods::Unspecified => None,
+            Goods::Hts(code) => self.exemption(code, Some(date))?.map(Exemption::AnnexII),
+            Goods::Category(c) => self
+                .category_exempt(c, Some(date))
+                .then_some(Exemption::Category(c)),
+        })
+    }
+
+    /// The exempt share and effective reciprocal rate of an export basket from one origin.
+    ///
+    /// The motivating case: Kazakhstan faces 27%, but crude oil, uranium, silver bullion and
+    /// ferroalloys, all in Annex II, make up 92% of this basket.
+    ///
+    /// ```
+    /// use rust_decimal::Decimal;
+    /// use tariffs::{BasketLine, Goods, RateTable};
+    ///
+    /// let line = |hts: &str, v: i64| -> Result<BasketLine, tariffs::Error> {
+    ///     let goods = if hts.is_empty() { Goods::Unspecified } else { Goods::Hts(hts.parse()?) };
+    ///     Ok(BasketLine { goods, value: Decimal::from(v) })
+    /// };
+    /// let basket = [
+    ///     line("2709.00.20", 500)?, // crude oil
+    ///     line("2844.10.20", 200)?, // uranium
+    ///     line("7106.91.10", 120)?, // silver bullion
+    ///     line("7202.41.00", 100)?, // ferrochromium
+    ///     line("", 80)?,            // everything else
+    /// ];
+    /// let r = RateTable::bundled().exempt_share("KZ".parse()?, None, &basket)?;
+    /// assert_eq!(r.exempt_share, Decimal::new(92, 2));
+    /// assert_eq!(r.reciprocal_duty, Decimal::new(21_60, 2));
+    /// assert_eq!(r.effective_rate_pct, Decimal::new(216, 2));
+    /// # Ok::<(), tariffs::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InLine`] wrapping the first bad line's error (negative value, ambiguous
+    /// code); [`Error::UnknownPartner`]; [`Error::Overflow`].
+    pub fn exempt_share(
+        &self,
+        origin: CountryCode,
+        date: Option<Date>,
+        lines: &[BasketLine],
+    ) -> Result<BasketReport<'_>, Error> {
+        let partner_rate = self.reciprocal(origin, date)?;
+        let date = partner_rate.date;
+        let mut total = Decimal::ZERO;
+        let mut by_cat = [Decimal::ZERO; 8];
+        for (index, line) in lines.iter().enumerate() {
+            let in_line = |e: Error| Error::InLine {
+                index,
+                source: Box::new(e),
+            };
+            check_range("value", line.value, Decimal::ZERO, None, "at least 0").map_err(in_line)?;
+            total = money::add(total, line.value, "basket total").map_err(in_line)?;
+            let category = match line.goods {
+                Goods::Unspecified => None,
+                Goods::Hts(code) => self
+                    .exemption(code, Some(date))
+                    .map_err(in_line)?
+                    .map(|e| e.category()),
+                Goods::Category(c) => self.category_exempt(c, Some(date)).then_some(c),
+            };
+            if let Some(c) = category {
+                let slot = &mut by_cat[c as usize];
+                *slot = money::add(*slot, line.value, "category total").map_err(in_line)?;
+            }
+        }
+        let exempt_value = money::sum(&by_cat, "exempt value")?;
+        let dutiable_value = money::sub(total, exempt_value, "dutiable value")?;
+        let by_category = Category::ALL
+            .into_iter()
+            .zip(by_cat)
+            .filter(|(_, v)| !v.is_zero())
+            .map(|(category, value)| {
+                Ok(CategoryTotal {
+                    category,
+                    value,
+                    share: money::ratio(value, total, "category share")?,
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        let reciprocal_duty =
+            round_money(money::mul(dutiable_value, partner_rate.rate(), "reciprocal duty")?);
+        Ok(BasketReport {
+            partner_rate,
+            total_value: total,
+            exempt_value,
+            exempt_share: money::ratio(exempt_value, total, "exempt share")?,
+            dutiable_value,
+            by_category,
+            reciprocal_rate_pct: partner_rate.rate_pct(),
+            reciprocal_duty,
+            effective_rate_pct: fraction_to_pct(money::ratio(
+                reciprocal_duty,
+                total,
+                "effective rate",
+            )?)?,
+        })
+    }
+}
+
+fn ad_valorem_fee(entry: &FeeEntry, value: Decimal) -> Result<FeeCharge<'_>, Error> {
+    let raw = round_money(money::mul(value, entry.rate(), "fee")?);
+    let (amount, outcome) = match (entry.min_usd(), entry.max_usd()) {
+        (Some(min), _) if raw < min => (min, FeeOutcome::RaisedToMinimum),
+        (_, Some(max)) if raw > max => (max, FeeOutcome::CappedAtMaximum),
+        _ => (raw, FeeOutcome::AdValorem),
+    };
+    Ok(FeeCharge {
+        charge: Charge {
+            rate_pct: entry.rate_pct(),
+            base: round_money(value),
+            amount,
+        },
+        entry: Some(entry),
+        outcome,
+    })
+}
+
+fn no_fee(outcome: FeeOutcome) -> FeeCharge<'static> {
+    FeeCharge {
+        charge: Charge::default(),
+        entry: None,
+        outcome,
+    }
+}
+
+/// One line of an export basket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BasketLine {
+    /// The goods (code, category, or unspecified: dutiable).
+    pub goods: Goods,
+    /// The value in USD, at least 0.
+    pub value: Decimal,
+}
+
+/// The exempt value of one category in a basket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CategoryTotal {
+    /// The category.
+    pub category: Category,
+    /// Its value in USD.
+    pub value: Decimal,
+    /// Its share of the basket's total, 0 to 1 (6 decimal places).
+    pub share: Decimal,
+}
+
+/// The exempt share and effective reciprocal rate of a basket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BasketReport<'a> {
+    /// The origin's rate on the date (with the rows it comes from).
+    pub partner_rate: PartnerRate<'a>,
+    /// Sum of the lines' values.
+    pub total_value: Decimal,
+    /// Value of the exempt lines.
+    pub exempt_value: Decimal,
+    /// Exempt value over total, 0 to 1 (6 decimal places; 0 for an empty basket).
+    pub exempt_share: Decimal,
+    /// Value that pays the reciprocal duty (total less exempt).
+    pub dutiable_value: Decimal,
+    /// Exempt value by category, in the order of [`Category::ALL`], non-zero ones only.
+    pub by_category: Vec<CategoryTotal>,
+    /// The origin's reciprocal rate in percent (0 when none applies).
+    pub reciprocal_rate_pct: Decimal,
+    /// The reciprocal duty on the dutiable value, rounded to the cent.
+    pub reciprocal_duty: Decimal,
+    /// Reciprocal duty over total value, in percent (4 decimal places).
+    pub effective_rate_pct: Decimal,
+}

@@ -1,0 +1,101 @@
+//! # tariffs
+//!
+//! The US "reciprocal tariffs" of Executive Order 14257 (2 April 2025) as data and exact
+//! calculations: a bundled rate table with the legal source of every row, and pure functions
+//! for the landed cost of a shipment, the exempt share of an export basket, and the published
+//! formula that turns a trade balance into a rate.
+//!
+//! ```
+//! use rust_decimal::Decimal;
+//! use tariffs::{RateTable, Shipment, TransportMode};
+//!
+//! let table = RateTable::bundled();
+//! let kz = table.partner("Kazakhstan")?;
+//! let shipment = Shipment::new(kz.code(), Decimal::from(100_000))
+//!     .hts("7202.41.00".parse()?)           // ferrochromium: Annex II
+//!     .mfn_pct(Decimal::new(19, 1))         // 1.9%
+//!     .mode(TransportMode::Ocean)
+//!     .entry_date("2025-04-09".parse()?);
+//! let cost = table.landed_cost(&shipment)?;
+//! assert_eq!(cost.reciprocal.charge.amount, Decimal::ZERO); // exempt
+//! assert_eq!(cost.mfn.amount, Decimal::new(1900_00, 2));
+//! assert_eq!(cost.mpf.charge.amount, Decimal::new(346_40, 2));
+//! assert_eq!(cost.hmf.charge.amount, Decimal::new(125_00, 2));
+//! assert_eq!(cost.landed_cost, Decimal::new(102_371_40, 2));
+//! # Ok::<(), tariffs::Error>(())
+//! ```
+//!
+//! ## Overview
+//!
+//! - [`RateTable`]: the table. [`RateTable::bundled`] is `tariffs.csv`, embedded at compile
+//!   time and parsed once; [`RateTable::from_path`] and [`RateTable::from_reader`] load a
+//!   user's table of the same format through the same parser, with errors that name the file,
+//!   line, column and value ([`LoadError`]).
+//! - Lookups: [`RateTable::partner`] (ISO codes, names, aliases), [`RateTable::reciprocal`]
+//!   (a partner's rate on an entry date, with its source), [`RateTable::exemption`] (the
+//!   Annex II line covering an HTS code, longest prefix first).
+//! - Calculations: [`RateTable::landed_cost`], [`RateTable::exempt_share`],
+//!   [`rate_from_trade`].
+//! - [`money`]: the one rounding policy (cents, half away from zero, once per component) and
+//!   checked arithmetic; overflow is an [`Error::Overflow`], never a panic.
+//!
+//! ## Dates
+//!
+//! Rates are facts with dates. Every row has `effective_from` and `effective_to`; lookups take
+//! the entry date. With no date, a lookup uses the table's
+//! [reference date](RateTable::reference_date), when every rate the table holds is in force
+//! (2025-04-09 for the bundled table: the Annex I rates). With the bundled table, entries
+//! before 2025-04-05 pay no reciprocal duty, entries from 5 to 8 April the 10% baseline, and
+//! entries from 9 April the Annex I rates.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod category;
+mod country;
+mod date;
+mod error;
+mod estimate;
+mod formula;
+mod hts;
+mod iso3166;
+mod load;
+pub mod money;
+mod table;
+
+pub use category::{Category, TransportMode};
+pub use country::CountryCode;
+pub use date::Date;
+pub use error::{Error, LoadError, LoadErrorKind};
+pub use estimate::{
+    BasketLine, BasketReport, CategoryTotal, Charge, EntryType, Exemption, FeeCharge, FeeOutcome,
+    Goods, LandedCost, ReciprocalDuty, Shipment, INFORMAL_ENTRY_LIMIT, US_CONTENT_THRESHOLD,
+};
+pub use formula::{rate_from_trade, TradeFormula, FLOOR_PCT};
+pub use hts::HtsCode;
+pub use table::{
+    Basis, ExemptBasis, ExemptEntry, FeeEntry, FeeKind, Partner, PartnerRate, RateEntry,
+    RateStatus, RateTable, BUNDLED_CSV,
+};
+
+/// The landed cost of a shipment with the bundled table; see [`RateTable::landed_cost`].
+///
+/// # Errors
+///
+/// As [`RateTable::landed_cost`].
+pub fn landed_cost(shipment: &Shipment) -> Result<LandedCost<'static>, Error> {
+    RateTable::bundled().landed_cost(shipment)
+}
+
+/// The exempt share of a basket with the bundled table; see [`RateTable::exempt_share`].
+///
+/// # Errors
+///
+/// As [`RateTable::exempt_share`].
+pub fn exempt_share(
+    origin: CountryCode,
+    date: Option<Date>,
+    lines: &[BasketLine],
+) -> Result<BasketReport<'static>, Error> {
+    RateTable::bundled().exempt_share(origin, date, lines)
+}

@@ -1,0 +1,348 @@
+//! The table parser: CSV text to validated rows, with positioned errors.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use crate::error::LoadErrorKind;
+use crate::table::{
+    basis_from_str, build_table, exempt_basis_from_str, fee_kind_from_str, ExemptFields,
+    FeeFields, Parsed, RateEntryBuilder, RateTable,
+};
+use crate::{Category, CountryCode, Date, HtsCode, LoadError};
+
+/// The table's columns. `REQUIRED` must be in the header; the others may be left out (then
+/// empty). Columns not named here are ignored, so a user may keep notes of their own.
+pub(crate) const COLUMNS: [&str; 15] = [
+    "kind",
+    "code",
+    "name",
+    "rate_pct",
+    "charged_pct",
+    "chart_pct",
+    "basis",
+    "rate_of",
+    "category",
+    "min_usd",
+    "max_usd",
+    "effective_from",
+    "effective_to",
+    "source",
+    "note",
+];
+
+const REQUIRED: [&str; 6] = ["kind", "code", "rate_pct", "basis", "effective_from", "source"];
+
+/// Highest reciprocal rate the loader accepts, in percent (the highest ever applied was 125).
+const MAX_RATE_PCT: u32 = 200;
+/// Highest chart percentage (the chart's figures are shares of imports).
+const MAX_CHART_PCT: u32 = 100;
+/// Highest ad valorem fee rate, in percent.
+const MAX_FEE_PCT: u32 = 5;
+
+struct Row<'r> {
+    origin: &'r str,
+    line: u64,
+    rec: &'r csv::StringRecord,
+    idx: &'r [Option<usize>; 15],
+}
+
+impl<'r> Row<'r> {
+    fn get(&self, col: usize) -> &'r str {
+        self.idx[col]
+            .and_then(|i| self.rec.get(i))
+            .map(str::trim)
+            .unwrap_or("")
+    }
+
+    fn err(&self, col: usize, why: impl Into<String>) -> LoadError {
+        LoadError::at(self.origin, self.line, COLUMNS[col], self.get(col), why)
+    }
+
+    fn required(&self, col: usize) -> Result<&'r str, LoadError> {
+        let v = self.get(col);
+        if v.is_empty() {
+            Err(self.err(col, "required for this kind of row"))
+        } else {
+            Ok(v)
+        }
+    }
+
+    fn empty(&self, col: usize, kind: &str) -> Result<(), LoadError> {
+        if self.get(col).is_empty() {
+            Ok(())
+        } else {
+            Err(self.err(col, format!("must be empty in a {kind} row")))
+        }
+    }
+
+    fn decimal(&self, col: usize, max: u32) -> Result<Option<Decimal>, LoadError> {
+        let v = self.get(col);
+        if v.is_empty() {
+            return Ok(None);
+        }
+        let d = Decimal::from_str_exact(v).map_err(|_| self.err(col, "not a decimal number"))?;
+        if d.is_sign_negative() && !d.is_zero() {
+            return Err(self.err(col, "must not be negative"));
+        }
+        if d > Decimal::from(max) {
+            return Err(self.err(col, format!("outside the sane range 0 to {max}")));
+        }
+        Ok(Some(d))
+    }
+
+    fn money(&self, col: usize) -> Result<Option<Decimal>, LoadError> {
+        self.decimal(col, 1_000_000)
+    }
+
+    fn date(&self, col: usize) -> Result<Option<Date>, LoadError> {
+        let v = self.get(col);
+        if v.is_empty() {
+            return Ok(None);
+        }
+        Date::from_str(v)
+            .map(Some)
+            .map_err(|_| self.err(col, "not a date (YYYY-MM-DD)"))
+    }
+
+    fn period(&self, from_required: bool) -> Result<(Option<Date>, Option<Date>), LoadError> {
+        let from = if from_required {
+            self.required(C_FROM)?;
+            self.date(C_FROM)?
+        } else {
+            self.date(C_FROM)?
+        };
+        let to = self.date(C_TO)?;
+        if let (Some(f), Some(t)) = (from, to) {
+            if t <= f {
+                return Err(self.err(C_TO, format!("must be after effective_from {f}")));
+            }
+        }
+        Ok((from, to))
+    }
+}
+
+const C_KIND: usize = 0;
+const C_CODE: usize = 1;
+const C_NAME: usize = 2;
+const C_RATE: usize = 3;
+const C_CHARGED: usize = 4;
+const C_CHART: usize = 5;
+const C_BASIS: usize = 6;
+const C_RATE_OF: usize = 7;
+const C_CATEGORY: usize = 8;
+const C_MIN: usize = 9;
+const C_MAX: usize = 10;
+const C_FROM: usize = 11;
+const C_TO: usize = 12;
+const C_SOURCE: usize = 13;
+const C_NOTE: usize = 14;
+
+pub(crate) fn parse(text: &str, origin: &str) -> Result<RateTable, LoadError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let csv_err = |e: csv::Error| {
+        let line = e.position().map(|p| p.line()).unwrap_or(0);
+        LoadError::new(origin, line, LoadErrorKind::Csv(e.to_string()))
+    };
+    let header = rdr.headers().map_err(csv_err)?.clone();
+    let mut idx: [Option<usize>; 15] = [None; 15];
+    for (i, h) in header.iter().enumerate() {
+        let h = h.trim().trim_start_matches('\u{feff}');
+        if let Some(c) = COLUMNS.iter().position(|&c| c == h) {
+            if idx[c].is_some() {
+                return Err(LoadError::at(origin, 1, COLUMNS[c], h, "column appears twice"));
+            }
+            idx[c] = Some(i);
+        }
+    }
+    for req in REQUIRED {
+        if let Some(c) = COLUMNS.iter().position(|&c| c == req) {
+            if idx[c].is_none() {
+                return Err(LoadError {
+                    column: Some(COLUMNS[c]),
+                    ..LoadError::new(origin, 1, LoadErrorKind::MissingColumn)
+                });
+            }
+        }
+    }
+
+    let mut parsed = Parsed {
+        rates: Vec::with_capacity(300),
+        exemptions: Vec::with_capacity(1100),
+        fees: Vec::new(),
+    };
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(csv_err(e)),
+        }
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let row = Row {
+            origin,
+            line,
+            rec: &rec,
+            idx: &idx,
+        };
+        if rec.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        match row.get(C_KIND) {
+            "rate" => parsed.rates.push(rate_row(&row)?),
+            "exempt" => parsed.exemptions.push(exempt_row(&row)?.build()),
+            "fee" => parsed.fees.push(fee_row(&row)?.build(origin)?),
+            _ => return Err(row.err(C_KIND, "kind must be rate, exempt or fee")),
+        }
+    }
+    build_table(origin, parsed)
+}
+
+fn source(row: &Row<'_>) -> Result<String, LoadError> {
+    row.required(C_SOURCE)
+        .map(str::to_string)
+        .map_err(|_| row.err(C_SOURCE, "every row needs its legal source"))
+}
+
+fn rate_row(row: &Row<'_>) -> Result<RateEntryBuilder, LoadError> {
+    let code_text = row.required(C_CODE)?;
+    let code = if code_text == "*" {
+        None
+    } else {
+        Some(CountryCode::new(code_text).map_err(|_| {
+            row.err(C_CODE, "a partner code is two letters (ISO alpha-2), or * for all others")
+        })?)
+    };
+    let basis_text = row.required(C_BASIS)?;
+    let basis = basis_from_str(basis_text).ok_or_else(|| {
+        row.err(
+            C_BASIS,
+            "basis must be baseline, annex1, eu_member, china_sar or not_subject",
+        )
+    })?;
+    let rate_pct = row.decimal(C_RATE, MAX_RATE_PCT)?;
+    let rate_of = match row.get(C_RATE_OF) {
+        "" => None,
+        s => Some(
+            CountryCode::new(s)
+                .map_err(|_| row.err(C_RATE_OF, "a partner code is two letters"))?,
+        ),
+    };
+    use crate::Basis::*;
+    match basis {
+        Baseline | AnnexI => {
+            if rate_pct.is_none() {
+                return Err(row.err(C_RATE, format!("a {basis} row needs its rate")));
+            }
+            row.empty(C_RATE_OF, basis.as_str())?;
+        }
+        EuMember | ChinaSar => {
+            row.empty(C_RATE, basis.as_str())?;
+            if rate_of.is_none() {
+                return Err(row.err(
+                    C_RATE_OF,
+                    format!("a {basis} row names the partner whose rate it takes"),
+                ));
+            }
+            if code.is_none() {
+                return Err(row.err(C_CODE, "the * row cannot take another partner's rate"));
+            }
+        }
+        NotSubject => {
+            row.empty(C_RATE, basis.as_str())?;
+            row.empty(C_RATE_OF, basis.as_str())?;
+        }
+    }
+    row.empty(C_CATEGORY, "rate")?;
+    row.empty(C_MIN, "rate")?;
+    row.empty(C_MAX, "rate")?;
+    let (from, to) = row.period(true)?;
+    let Some(from) = from else {
+        return Err(row.err(C_FROM, "required for this kind of row"));
+    };
+    Ok(RateEntryBuilder {
+        line: row.line,
+        code,
+        name: match row.get(C_NAME) {
+            "" => code_text.to_string(),
+            n => n.to_string(),
+        },
+        rate_pct,
+        charged_pct: row.decimal(C_CHARGED, MAX_CHART_PCT)?,
+        chart_pct: row.decimal(C_CHART, MAX_CHART_PCT)?,
+        basis,
+        rate_of,
+        from,
+        to,
+        source: source(row)?,
+        note: row.get(C_NOTE).to_string(),
+    })
+}
+
+fn exempt_row(row: &Row<'_>) -> Result<ExemptFields, LoadError> {
+    let code = HtsCode::from_str(row.required(C_CODE)?).map_err(|e| match e {
+        crate::Error::InvalidHts { reason, .. } => row.err(C_CODE, format!("not an HTS code: {reason}")),
+        e => row.err(C_CODE, e.to_string()),
+    })?;
+    let category = Category::from_str(row.required(C_CATEGORY)?).map_err(|_| {
+        row.err(
+            C_CATEGORY,
+            "unknown category (energy, critical_minerals, pharmaceuticals, semiconductors, \
+             lumber, copper, bullion, other)",
+        )
+    })?;
+    let basis = exempt_basis_from_str(row.required(C_BASIS)?)
+        .ok_or_else(|| row.err(C_BASIS, "an exempt row's basis is annex2 or memo"))?;
+    for c in [C_RATE, C_CHARGED, C_CHART, C_RATE_OF, C_MIN, C_MAX] {
+        row.empty(c, "exempt")?;
+    }
+    let (from, to) = row.period(true)?;
+    let Some(from) = from else {
+        return Err(row.err(C_FROM, "required for this kind of row"));
+    };
+    Ok(ExemptFields {
+        line: row.line,
+        code,
+        description: row.get(C_NAME).to_string(),
+        category,
+        basis,
+        from,
+        to,
+        source: source(row)?,
+        note: row.get(C_NOTE).to_string(),
+    })
+}
+
+fn fee_row(row: &Row<'_>) -> Result<FeeFields, LoadError> {
+    let kind = fee_kind_from_str(row.required(C_CODE)?)
+        .ok_or_else(|| row.err(C_CODE, "a fee code is MPF or HMF"))?;
+    let Some(rate_pct) = row.decimal(C_RATE, MAX_FEE_PCT)? else {
+        return Err(row.err(C_RATE, "a fee row needs its rate"));
+    };
+    let min = row.money(C_MIN)?;
+    let max = row.money(C_MAX)?;
+    if let (Some(lo), Some(hi)) = (min, max) {
+        if lo > hi {
+            return Err(row.err(C_MAX, format!("below min_usd {lo}")));
+        }
+    }
+    for c in [C_CHARGED, C_CHART, C_RATE_OF, C_CATEGORY, C_BASIS] {
+        row.empty(c, "fee")?;
+    }
+    let (from, to) = row.period(false)?;
+    Ok(FeeFields {
+        line: row.line,
+        kind,
+        name: row.get(C_NAME).to_string(),
+        rate_pct,
+        min,
+        max,
+        from,
+        to,
+        source: source(row)?,
+        note: row.get(C_NOTE).to_string(),
+    })
+}

@@ -1,0 +1,1117 @@
+//! The rate table: loading (bundled or a user's file) and lookups by partner, HTS code and date.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::Read;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::{LazyLock, OnceLock};
+
+use rust_decimal::Decimal;
+
+use crate::country::{edit_distance, from_alpha3, known_names, normalize};
+use crate::error::LoadErrorKind;
+use crate::money::pct_to_fraction;
+use crate::{Category, CountryCode, Date, Error, HtsCode, LoadError};
+
+/// The bundled table's text (`tariffs.csv` at the crate root, embedded at compile time).
+pub const BUNDLED_CSV: &str = include_str!("../tariffs.csv");
+
+const BUNDLED_ORIGIN: &str = "bundled tariffs.csv";
+
+static BUNDLED: LazyLock<Result<RateTable, LoadError>> =
+    LazyLock::new(|| RateTable::parse(BUNDLED_CSV, BUNDLED_ORIGIN));
+
+/// Why a partner pays the rate of its row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Basis {
+    /// The 10% baseline on all trading partners (EO 14257 sec. 2, 3(a)).
+    Baseline,
+    /// A country rate listed in Annex I of EO 14257.
+    AnnexI,
+    /// A member state of the European Union: the EU's rate (`rate_of` = `EU`).
+    EuMember,
+    /// Hong Kong and Macau: China's rate (EO 14257 sec. 3(j); `rate_of` = `CN`).
+    ChinaSar,
+    /// Not subject to the reciprocal duty (Canada and Mexico: other orders; Column 2 countries).
+    NotSubject,
+}
+
+impl Basis {
+    /// The name used in the table's `basis` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::Baseline => "baseline",
+            Basis::AnnexI => "annex1",
+            Basis::EuMember => "eu_member",
+            Basis::ChinaSar => "china_sar",
+            Basis::NotSubject => "not_subject",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Basis> {
+        [
+            Basis::Baseline,
+            Basis::AnnexI,
+            Basis::EuMember,
+            Basis::ChinaSar,
+            Basis::NotSubject,
+        ]
+        .into_iter()
+        .find(|b| b.as_str() == s)
+    }
+
+    fn follows(self) -> bool {
+        matches!(self, Basis::EuMember | Basis::ChinaSar)
+    }
+}
+
+impl fmt::Display for Basis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where an exemption line comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExemptBasis {
+    /// A line of Annex II of EO 14257 (or a later version of it).
+    AnnexII,
+    /// A code added by the presidential memorandum of 11 April 2025 (semiconductors).
+    Memo,
+}
+
+impl ExemptBasis {
+    /// The name used in the table's `basis` column: `annex2` or `memo`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExemptBasis::AnnexII => "annex2",
+            ExemptBasis::Memo => "memo",
+        }
+    }
+}
+
+/// The fees the table carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FeeKind {
+    /// Merchandise processing fee (ad valorem, clamped to a fiscal-year minimum and maximum).
+    Mpf,
+    /// Harbor maintenance fee (ad valorem, ocean shipments only).
+    Hmf,
+}
+
+impl FeeKind {
+    /// The code used in the table: `MPF` or `HMF`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeeKind::Mpf => "MPF",
+            FeeKind::Hmf => "HMF",
+        }
+    }
+}
+
+/// One `rate` row of the table: a partner's reciprocal rate over a period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateEntry {
+    line: u64,
+    code: Option<CountryCode>,
+    name: String,
+    rate_pct: Option<Decimal>,
+    rate: Option<Decimal>,
+    charged_pct: Option<Decimal>,
+    chart_pct: Option<Decimal>,
+    basis: Basis,
+    rate_of: Option<CountryCode>,
+    from: Date,
+    to: Option<Date>,
+    source: String,
+    note: String,
+}
+
+impl RateEntry {
+    /// The partner's code; `None` for the `*` row (all partners not listed).
+    pub fn code(&self) -> Option<CountryCode> {
+        self.code
+    }
+    /// The partner's name as the table spells it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The reciprocal rate in percent (`None` when the row follows another partner or is not
+    /// subject).
+    pub fn rate_pct(&self) -> Option<Decimal> {
+        self.rate_pct
+    }
+    /// The chart's "Tariffs Charged to the U.S.A." in percent, where the chart has one.
+    pub fn charged_pct(&self) -> Option<Decimal> {
+        self.charged_pct
+    }
+    /// The chart's "U.S.A. Discounted Reciprocal Tariffs" in percent, where the chart has one.
+    /// It differs from [`rate_pct`](Self::rate_pct) where the chart and the law differ.
+    pub fn chart_pct(&self) -> Option<Decimal> {
+        self.chart_pct
+    }
+    /// Why this rate applies.
+    pub fn basis(&self) -> Basis {
+        self.basis
+    }
+    /// The partner whose rate this row takes (the EU for its members, China for Hong Kong and
+    /// Macau).
+    pub fn rate_of(&self) -> Option<CountryCode> {
+        self.rate_of
+    }
+    /// First entry date the row covers.
+    pub fn effective_from(&self) -> Date {
+        self.from
+    }
+    /// First entry date the row no longer covers (`None`: open-ended).
+    pub fn effective_to(&self) -> Option<Date> {
+        self.to
+    }
+    /// The legal source of the rate.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+    /// Caveats and reasons (for example why a partner is not subject).
+    pub fn note(&self) -> &str {
+        &self.note
+    }
+    /// The line of the table the row was read from.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+    fn covers(&self, date: Date) -> bool {
+        self.from <= date && self.to.is_none_or(|to| date < to)
+    }
+}
+
+/// One `exempt` row of the table: an HTS code (and everything under it) exempt from the
+/// reciprocal duty over a period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExemptEntry {
+    line: u64,
+    code: HtsCode,
+    description: String,
+    category: Category,
+    basis: ExemptBasis,
+    from: Date,
+    to: Option<Date>,
+    source: String,
+    note: String,
+}
+
+impl ExemptEntry {
+    /// The exempt code; longer codes under it are exempt too.
+    pub fn code(&self) -> HtsCode {
+        self.code
+    }
+    /// The goods description (a label; the code is authoritative).
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+    /// The exemption category.
+    pub fn category(&self) -> Category {
+        self.category
+    }
+    /// Annex II line or memorandum code.
+    pub fn basis(&self) -> ExemptBasis {
+        self.basis
+    }
+    /// First entry date the exemption covers.
+    pub fn effective_from(&self) -> Date {
+        self.from
+    }
+    /// First entry date it no longer covers (`None`: open-ended).
+    pub fn effective_to(&self) -> Option<Date> {
+        self.to
+    }
+    /// The legal source.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+    /// Notes (how the category was assigned, ...).
+    pub fn note(&self) -> &str {
+        &self.note
+    }
+    /// The line of the table the row was read from.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+    fn covers(&self, date: Date) -> bool {
+        self.from <= date && self.to.is_none_or(|to| date < to)
+    }
+}
+
+/// One `fee` row: a user fee's ad valorem rate and limits over a period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeeEntry {
+    line: u64,
+    kind: FeeKind,
+    name: String,
+    rate_pct: Decimal,
+    rate: Decimal,
+    min: Option<Decimal>,
+    max: Option<Decimal>,
+    from: Option<Date>,
+    to: Option<Date>,
+    source: String,
+    note: String,
+}
+
+impl FeeEntry {
+    /// Which fee.
+    pub fn kind(&self) -> FeeKind {
+        self.kind
+    }
+    /// Its name, e.g. "Merchandise processing fee FY2026".
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The ad valorem rate in percent.
+    pub fn rate_pct(&self) -> Decimal {
+        self.rate_pct
+    }
+    pub(crate) fn rate(&self) -> Decimal {
+        self.rate
+    }
+    /// The minimum per entry in USD, if any.
+    pub fn min_usd(&self) -> Option<Decimal> {
+        self.min
+    }
+    /// The maximum per entry in USD, if any.
+    pub fn max_usd(&self) -> Option<Decimal> {
+        self.max
+    }
+    /// First entry date covered (`None`: since before the table's range).
+    pub fn effective_from(&self) -> Option<Date> {
+        self.from
+    }
+    /// First entry date no longer covered (`None`: open-ended).
+    pub fn effective_to(&self) -> Option<Date> {
+        self.to
+    }
+    /// The legal source.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+    /// Notes.
+    pub fn note(&self) -> &str {
+        &self.note
+    }
+    fn covers(&self, date: Date) -> bool {
+        self.from.is_none_or(|f| f <= date) && self.to.is_none_or(|to| date < to)
+    }
+}
+
+/// A resolved trading partner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partner<'a> {
+    code: CountryCode,
+    name: &'a str,
+    listed: bool,
+}
+
+impl<'a> Partner<'a> {
+    /// The partner's code (ISO alpha-2, or `EU`, `XK`).
+    pub fn code(&self) -> CountryCode {
+        self.code
+    }
+    /// The name as the table spells it (or the ISO name for a partner the table does not list).
+    pub fn name(&self) -> &'a str {
+        self.name
+    }
+    /// True when the table has rows of its own for the partner; false when it falls under the
+    /// `*` row (all partners not listed).
+    pub fn listed(&self) -> bool {
+        self.listed
+    }
+}
+
+/// The reciprocal-rate status of a partner on a date.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RateStatus<'a> {
+    /// A rate applies.
+    Applies {
+        /// The rate in percent.
+        rate_pct: Decimal,
+        /// The same rate as a fraction (27% is 0.27).
+        rate: Decimal,
+        /// The partner's own row (for an EU member, its membership row).
+        entry: &'a RateEntry,
+        /// The row the rate is taken from (for an EU member, the EU's row; else `entry`).
+        rate_entry: &'a RateEntry,
+    },
+    /// The partner is not subject to the reciprocal duty; the row's note says why.
+    NotSubject {
+        /// The partner's row.
+        entry: &'a RateEntry,
+    },
+    /// No rate is in force on that date (before the first effective date, or after the last).
+    NotInForce {
+        /// The first effective date of the partner's rows, if any.
+        first_from: Option<Date>,
+    },
+}
+
+/// A partner's reciprocal rate on a date, with the row it comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PartnerRate<'a> {
+    /// The partner.
+    pub partner: Partner<'a>,
+    /// The date the rate was looked up for (the entry date, or the table's reference date).
+    pub date: Date,
+    /// What applies.
+    pub status: RateStatus<'a>,
+}
+
+impl PartnerRate<'_> {
+    /// The rate in percent, or zero when none applies.
+    pub fn rate_pct(&self) -> Decimal {
+        match self.status {
+            RateStatus::Applies { rate_pct, .. } => rate_pct,
+            _ => Decimal::ZERO,
+        }
+    }
+    pub(crate) fn rate(&self) -> Decimal {
+        match self.status {
+            RateStatus::Applies { rate, .. } => rate,
+            _ => Decimal::ZERO,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct PartnerRows {
+    code: Option<CountryCode>,
+    rows: Vec<RateEntry>,
+}
+
+/// A hasher for keys that are already well-mixed integers (HTS keys).
+#[derive(Default, Clone, Copy)]
+struct IntHasher(u64);
+
+impl Hasher for IntHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (n ^ (n >> 29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type IntMap<V> = HashMap<u64, V, BuildHasherDefault<IntHasher>>;
+
+const NO_PARTNER: u16 = u16::MAX;
+
+/// The rate table: partners' reciprocal rates by date, Annex II exemptions, and fees.
+///
+/// The bundled table is [`RateTable::bundled`]; a user's table of the same format loads with
+/// [`RateTable::from_path`] or [`RateTable::from_reader`] through the same parser. The format is
+/// described in the crate's README.
+///
+/// # Example
+///
+/// ```
+/// use tariffs::{RateTable, Date};
+///
+/// let table = RateTable::bundled();
+/// let kz = table.partner("Kazakhstan")?;
+/// let on_9_april = table.reciprocal(kz.code(), Some(Date::new(2025, 4, 9)?))?;
+/// assert_eq!(on_9_april.rate_pct().to_string(), "27");
+/// let on_5_april = table.reciprocal(kz.code(), Some(Date::new(2025, 4, 5)?))?;
+/// assert_eq!(on_5_april.rate_pct().to_string(), "10");
+/// # Ok::<(), tariffs::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct RateTable {
+    origin: String,
+    partners: Vec<PartnerRows>,
+    by_code: Box<[u16; 676]>,
+    others: Option<usize>,
+    exemptions: Vec<ExemptEntry>,
+    exempt_at: IntMap<Vec<u32>>,
+    exempt_under: IntMap<Vec<u32>>,
+    exempt_lens: Vec<usize>,
+    fees: Vec<FeeEntry>,
+    reference_date: Option<Date>,
+    names: OnceLock<HashMap<String, (CountryCode, String)>>,
+}
+
+impl RateTable {
+    /// The bundled table (the 2 April 2025 announcement), parsed once on first use.
+    ///
+    /// The bundled text is checked by this crate's tests (`bundled_table_parses`), so the
+    /// parse cannot fail at a user's run time; should a modified build embed a broken
+    /// table, this panics with the [`LoadError`] on first use.
+    #[allow(clippy::panic)]
+    pub fn bundled() -> &'static RateTable {
+        match &*BUNDLED {
+            Ok(t) => t,
+            Err(e) => panic!("the bundled rate table is invalid: {e}"),
+        }
+    }
+
+    /// Loads a table from a file of the bundled format.
+    ///
+    /// # Errors
+    ///
+    /// A [`LoadError`] naming the file, line, column and value: unreadable file, malformed
+    /// CSV, missing columns, malformed codes, rates or dates, unknown categories or bases,
+    /// rates outside the sane range, duplicate or overlapping rows.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<RateTable, LoadError> {
+        let path = path.as_ref();
+        let origin = path.display().to_string();
+        let text = std::fs::read(path)
+            .map_err(|e| LoadError::new(&origin, 0, LoadErrorKind::Io(e.to_string())))?;
+        let text = String::from_utf8(text).map_err(|e| {
+            LoadError::new(&origin, 0, LoadErrorKind::Csv(format!("not UTF-8: {e}")))
+        })?;
+        RateTable::parse(&text, &origin)
+    }
+
+    /// Loads a table from any reader of the bundled format (the origin in errors is
+    /// `<reader>`).
+    ///
+    /// # Errors
+    ///
+    /// As [`RateTable::from_path`].
+    pub fn from_reader(mut reader: impl Read) -> Result<RateTable, LoadError> {
+        let mut text = String::new();
+        reader
+            .read_to_string(&mut text)
+            .map_err(|e| LoadError::new("<reader>", 0, LoadErrorKind::Io(e.to_string())))?;
+        RateTable::parse(&text, "<reader>")
+    }
+
+    /// Parses table text; `origin` names it in errors.
+    ///
+    /// # Errors
+    ///
+    /// As [`RateTable::from_path`].
+    pub fn parse(text: &str, origin: &str) -> Result<RateTable, LoadError> {
+        crate::load::parse(text, origin)
+    }
+
+    /// Where the table came from: `bundled tariffs.csv`, a path, or `<reader>`.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The date used when a lookup gives none: the latest `effective_from` of any rate or
+    /// exemption row, when every rate the table announces is in force (2025-04-09 for the
+    /// bundled table).
+    pub fn reference_date(&self) -> Option<Date> {
+        self.reference_date
+    }
+
+    /// Every rate row, grouped by partner in table order, each partner's rows by date.
+    pub fn rates(&self) -> impl Iterator<Item = &RateEntry> {
+        self.partners.iter().flat_map(|p| p.rows.iter())
+    }
+
+    /// Every exemption row, in table order.
+    pub fn exemptions(&self) -> &[ExemptEntry] {
+        &self.exemptions
+    }
+
+    /// Every fee row, in table order.
+    pub fn fees(&self) -> &[FeeEntry] {
+        &self.fees
+    }
+
+    /// Partners with rows of their own (not counting the `*` row).
+    pub fn partners(&self) -> impl Iterator<Item = Partner<'_>> {
+        self.partners.iter().filter_map(|p| {
+            Some(Partner {
+                code: p.code?,
+                name: p.rows.first()?.name.as_str(),
+                listed: true,
+            })
+        })
+    }
+
+    fn rows_of(&self, code: CountryCode) -> Option<&PartnerRows> {
+        match self.by_code[code.index()] {
+            NO_PARTNER => None,
+            i => self.partners.get(usize::from(i)),
+        }
+    }
+
+    /// The partner with this code: listed in the table, or a known ISO country that falls
+    /// under the `*` row.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownPartner`] when the code is neither; [`Error::DomesticOrigin`] for `US`.
+    pub fn partner_by_code(&self, code: CountryCode) -> Result<Partner<'_>, Error> {
+        if code.as_str() == "US" {
+            return Err(Error::DomesticOrigin {
+                query: code.to_string(),
+            });
+        }
+        if let Some(rows) = self.rows_of(code) {
+            if let Some(first) = rows.rows.first() {
+                return Ok(Partner {
+                    code,
+                    name: &first.name,
+                    listed: true,
+                });
+            }
+        }
+        match code.iso_name() {
+            Some(name) => Ok(Partner {
+                code,
+                name,
+                listed: false,
+            }),
+            None => Err(Error::UnknownPartner {
+                query: code.to_string(),
+                suggestions: Vec::new(),
+            }),
+        }
+    }
+
+    /// Resolves a partner by ISO alpha-2 or alpha-3 code or English name, case-insensitively,
+    /// with common aliases ("Viet Nam", "South Korea", "Korea, Republic of", "UK", "Türkiye").
+    /// An EU member state resolves to itself; its rate is the EU's.
+    ///
+    /// ```
+    /// use tariffs::RateTable;
+    /// let t = RateTable::bundled();
+    /// for q in ["VN", "vnm", "Viet Nam", "vietnam"] {
+    ///     assert_eq!(t.partner(q)?.code().as_str(), "VN");
+    /// }
+    /// assert_eq!(t.partner("Korea, Republic of")?.code().as_str(), "KR");
+    /// let err = t.partner("Kazakstan").unwrap_err();
+    /// assert!(err.to_string().contains("Kazakhstan"));
+    /// # Ok::<(), tariffs::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownPartner`] with up to three suggestions, or [`Error::DomesticOrigin`].
+    pub fn partner(&self, query: &str) -> Result<Partner<'_>, Error> {
+        let q = query.trim();
+        if q.len() == 2 && q.bytes().all(|b| b.is_ascii_alphabetic()) {
+            if let Ok(code) = CountryCode::new(q) {
+                if let Ok(p) = self.partner_by_code(code) {
+                    return Ok(p);
+                }
+                if code.as_str() == "US" {
+                    return Err(Error::DomesticOrigin {
+                        query: query.to_string(),
+                    });
+                }
+            }
+        }
+        if q.len() == 3 {
+            if let Some(code) = from_alpha3(q) {
+                return self.partner_by_code(code).map_err(|e| match e {
+                    Error::DomesticOrigin { .. } => Error::DomesticOrigin {
+                        query: query.to_string(),
+                    },
+                    e => e,
+                });
+            }
+        }
+        let key = normalize(q);
+        let names = self.names();
+        if let Some((code, _)) = names.get(&key) {
+            return self.partner_by_code(*code).map_err(|e| match e {
+                Error::DomesticOrigin { .. } => Error::DomesticOrigin {
+                    query: query.to_string(),
+                },
+                e => e,
+            });
+        }
+        Err(Error::UnknownPartner {
+            query: query.to_string(),
+            suggestions: suggest(names, &key),
+        })
+    }
+
+    fn names(&self) -> &HashMap<String, (CountryCode, String)> {
+        self.names.get_or_init(|| {
+            let mut map = HashMap::new();
+            for (name, code) in known_names() {
+                if let Ok(c) = CountryCode::new(code) {
+                    map.insert(normalize(name), (c, name.to_string()));
+                }
+            }
+            // The table's own spellings win over ISO names and aliases.
+            for p in &self.partners {
+                if let (Some(code), Some(first)) = (p.code, p.rows.first()) {
+                    map.insert(normalize(&first.name), (code, first.name.clone()));
+                }
+            }
+            map
+        })
+    }
+
+    /// The reciprocal rate of a partner on an entry date (`None`: the table's
+    /// [reference date](Self::reference_date), when the announced rates are in full force).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownPartner`] when the code is neither listed nor an ISO country.
+    pub fn reciprocal(
+        &self,
+        code: CountryCode,
+        date: Option<Date>,
+    ) -> Result<PartnerRate<'_>, Error> {
+        let partner = self.partner_by_code(code)?;
+        let date = match date.or(self.reference_date) {
+            Some(d) => d,
+            None => {
+                return Ok(PartnerRate {
+                    partner,
+                    date: Date::ymd(1970, 1, 1),
+                    status: RateStatus::NotInForce { first_from: None },
+                })
+            }
+        };
+        let rows = match self.rows_of(code) {
+            Some(r) => Some(r),
+            None => self.others.and_then(|i| self.partners.get(i)),
+        };
+        let status = match rows {
+            Some(rows) => self.status_of(rows, date),
+            None => RateStatus::NotInForce { first_from: None },
+        };
+        Ok(PartnerRate {
+            partner,
+            date,
+            status,
+        })
+    }
+
+    fn status_of<'a>(&'a self, rows: &'a PartnerRows, date: Date) -> RateStatus<'a> {
+        let first_from = rows.rows.first().map(|r| r.from);
+        let Some(entry) = rows.rows.iter().find(|r| r.covers(date)) else {
+            return RateStatus::NotInForce { first_from };
+        };
+        let rate_entry = match (entry.basis.follows(), entry.rate_of) {
+            (true, Some(of)) => {
+                match self
+                    .rows_of(of)
+                    .and_then(|r| r.rows.iter().find(|r| r.covers(date)))
+                {
+                    Some(r) => r,
+                    None => return RateStatus::NotInForce { first_from },
+                }
+            }
+            _ => entry,
+        };
+        match (rate_entry.basis, rate_entry.rate_pct, rate_entry.rate) {
+            (Basis::NotSubject, _, _) | (_, None, _) | (_, _, None) => {
+                RateStatus::NotSubject { entry }
+            }
+            (_, Some(rate_pct), Some(rate)) => RateStatus::Applies {
+                rate_pct,
+                rate,
+                entry,
+                rate_entry,
+            },
+        }
+    }
+
+    /// The exemption that covers an HTS code on a date: the longest exempt code in force that
+    /// is a prefix of (or equal to) the code. `Ok(None)` when none covers it.
+    ///
+    /// ```
+    /// use tariffs::{RateTable, Category};
+    /// let t = RateTable::bundled();
+    /// let crude = t.exemption("2709.00.20".parse()?, None)?.expect("crude oil is in Annex II");
+    /// assert_eq!(crude.category(), Category::Energy);
+    /// // A 10-digit code falls under its 8-digit Annex II line; a memo prefix covers its lines.
+    /// assert!(t.exemption("2709.00.2010".parse()?, None)?.is_some());
+    /// assert!(t.exemption("8471.30.01".parse()?, None)?.is_some());
+    /// assert!(t.exemption("6109.10.00".parse()?, None)?.is_none()); // cotton T-shirts
+    /// # Ok::<(), tariffs::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AmbiguousHts`] when the code is shorter than exempt lines in force under it
+    /// and is not itself covered (for example `2844` when only some of its lines are listed).
+    pub fn exemption(
+        &self,
+        code: HtsCode,
+        date: Option<Date>,
+    ) -> Result<Option<&ExemptEntry>, Error> {
+        let Some(date) = date.or(self.reference_date) else {
+            return Ok(None);
+        };
+        for &len in &self.exempt_lens {
+            let Some(prefix) = code.prefix(len) else {
+                continue;
+            };
+            if let Some(rows) = self.exempt_at.get(&prefix.key()) {
+                if let Some(e) = rows
+                    .iter()
+                    .filter_map(|&i| self.exemptions.get(i as usize))
+                    .find(|e| e.covers(date))
+                {
+                    return Ok(Some(e));
+                }
+            }
+        }
+        if let Some(under) = self.exempt_under.get(&code.key()) {
+            let lines = under
+                .iter()
+                .filter_map(|&i| self.exemptions.get(i as usize))
+                .filter(|e| e.covers(date))
+                .count();
+            if lines > 0 {
+                return Err(Error::AmbiguousHts { code, lines });
+            }
+        }
+        Ok(None)
+    }
+
+    /// True when the table has an exemption of this category in force on the date, so the
+    /// category can stand in for a code.
+    pub fn category_exempt(&self, category: Category, date: Option<Date>) -> bool {
+        let Some(date) = date.or(self.reference_date) else {
+            return false;
+        };
+        self.exemptions
+            .iter()
+            .any(|e| e.category == category && e.covers(date))
+    }
+
+    /// The fee row in force on a date (`None`: the reference date).
+    pub fn fee(&self, kind: FeeKind, date: Option<Date>) -> Option<&FeeEntry> {
+        let date = date.or(self.reference_date);
+        self.fees.iter().find(|f| {
+            f.kind == kind
+                && match date {
+                    Some(d) => f.covers(d),
+                    None => f.to.is_none(),
+                }
+        })
+    }
+}
+
+fn suggest(names: &HashMap<String, (CountryCode, String)>, key: &str) -> Vec<String> {
+    if key.is_empty() {
+        return Vec::new();
+    }
+    let limit = (key.chars().count() / 3).max(2);
+    let mut scored: Vec<(usize, &str, CountryCode)> = names
+        .iter()
+        .filter_map(|(k, (code, name))| {
+            let d = edit_distance(key, k);
+            let contains = key.len() >= 3 && k.split(' ').any(|w| w == key);
+            (d <= limit || contains).then_some((if contains { 0 } else { d }, name.as_str(), *code))
+        })
+        .collect();
+    scored.sort();
+    let mut out: Vec<String> = Vec::new();
+    let mut seen: Vec<CountryCode> = Vec::new();
+    for (_, name, code) in scored {
+        if !seen.contains(&code) && code.as_str() != "US" {
+            seen.push(code);
+            out.push(format!("{name} ({code})"));
+        }
+        if out.len() == 3 {
+            break;
+        }
+    }
+    out
+}
+
+/// Rows as parsed, before indexing. Built by the loader.
+pub(crate) struct Parsed {
+    pub rates: Vec<RateEntryBuilder>,
+    pub exemptions: Vec<ExemptEntry>,
+    pub fees: Vec<FeeEntry>,
+}
+
+/// Field values of a rate row, validated one by one.
+pub(crate) struct RateEntryBuilder {
+    pub line: u64,
+    pub code: Option<CountryCode>,
+    pub name: String,
+    pub rate_pct: Option<Decimal>,
+    pub charged_pct: Option<Decimal>,
+    pub chart_pct: Option<Decimal>,
+    pub basis: Basis,
+    pub rate_of: Option<CountryCode>,
+    pub from: Date,
+    pub to: Option<Date>,
+    pub source: String,
+    pub note: String,
+}
+
+pub(crate) struct ExemptFields {
+    pub line: u64,
+    pub code: HtsCode,
+    pub description: String,
+    pub category: Category,
+    pub basis: ExemptBasis,
+    pub from: Date,
+    pub to: Option<Date>,
+    pub source: String,
+    pub note: String,
+}
+
+pub(crate) struct FeeFields {
+    pub line: u64,
+    pub kind: FeeKind,
+    pub name: String,
+    pub rate_pct: Decimal,
+    pub min: Option<Decimal>,
+    pub max: Option<Decimal>,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub source: String,
+    pub note: String,
+}
+
+pub(crate) fn basis_from_str(s: &str) -> Option<Basis> {
+    Basis::parse(s)
+}
+
+pub(crate) fn exempt_basis_from_str(s: &str) -> Option<ExemptBasis> {
+    match s {
+        "annex2" => Some(ExemptBasis::AnnexII),
+        "memo" => Some(ExemptBasis::Memo),
+        _ => None,
+    }
+}
+
+pub(crate) fn fee_kind_from_str(s: &str) -> Option<FeeKind> {
+    match s {
+        "MPF" | "mpf" => Some(FeeKind::Mpf),
+        "HMF" | "hmf" => Some(FeeKind::Hmf),
+        _ => None,
+    }
+}
+
+impl ExemptFields {
+    pub(crate) fn build(self) -> ExemptEntry {
+        ExemptEntry {
+            line: self.line,
+            code: self.code,
+            description: self.description,
+            category: self.category,
+            basis: self.basis,
+            from: self.from,
+            to: self.to,
+            source: self.source,
+            note: self.note,
+        }
+    }
+}
+
+impl FeeFields {
+    pub(crate) fn build(self, origin: &str) -> Result<FeeEntry, LoadError> {
+        let rate = pct_to_fraction(self.rate_pct).map_err(|e| {
+            LoadError::at(origin, self.line, "rate_pct", &self.rate_pct.to_string(), e.to_string())
+        })?;
+        Ok(FeeEntry {
+            line: self.line,
+            kind: self.kind,
+            name: self.name,
+            rate_pct: self.rate_pct,
+            rate,
+            min: self.min,
+            max: self.max,
+            from: self.from,
+            to: self.to,
+            source: self.source,
+            note: self.note,
+        })
+    }
+}
+
+/// Checks that rows of one key (partner, code, fee) neither repeat a start date nor overlap.
+/// `rows` are (line, from, to) sorted by `from`; `None` as `from` sorts first.
+pub(crate) fn check_periods(
+    origin: &str,
+    rows: &[(u64, Option<Date>, Option<Date>)],
+) -> Result<(), LoadError> {
+    for w in rows.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if a.1 == b.1 {
+            return Err(LoadError::new(origin, b.0, LoadErrorKind::Duplicate { first_line: a.0 })
+                .with_column("effective_from", &b.1.map(|d| d.to_string()).unwrap_or_default()));
+        }
+        let overlaps = match (a.2, b.1) {
+            (None, _) => true,
+            (Some(to), Some(from)) => to > from,
+            (Some(_), None) => true,
+        };
+        if overlaps {
+            return Err(LoadError::new(origin, b.0, LoadErrorKind::Overlap { other_line: a.0 })
+                .with_column("effective_from", &b.1.map(|d| d.to_string()).unwrap_or_default()));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn build_table(origin: &str, parsed: Parsed) -> Result<RateTable, LoadError> {
+    // Partners, in order of first appearance.
+    let mut partners: Vec<PartnerRows> = Vec::new();
+    let mut by_code = Box::new([NO_PARTNER; 676]);
+    let mut others: Option<usize> = None;
+    for b in parsed.rates {
+        let rate = match b.rate_pct {
+            Some(p) => Some(pct_to_fraction(p).map_err(|e| {
+                LoadError::at(origin, b.line, "rate_pct", &p.to_string(), e.to_string())
+            })?),
+            None => None,
+        };
+        let entry = RateEntry {
+            line: b.line,
+            code: b.code,
+            name: b.name,
+            rate_pct: b.rate_pct,
+            rate,
+            charged_pct: b.charged_pct,
+            chart_pct: b.chart_pct,
+            basis: b.basis,
+            rate_of: b.rate_of,
+            from: b.from,
+            to: b.to,
+            source: b.source,
+            note: b.note,
+        };
+        let slot = match entry.code {
+            Some(c) => {
+                let i = by_code[c.index()];
+                if i == NO_PARTNER {
+                    partners.push(PartnerRows {
+                        code: Some(c),
+                        rows: Vec::new(),
+                    });
+                    let idx = partners.len() - 1;
+                    by_code[c.index()] = idx as u16;
+                    idx
+                } else {
+                    usize::from(i)
+                }
+            }
+            None => match others {
+                Some(i) => i,
+                None => {
+                    partners.push(PartnerRows {
+                        code: None,
+                        rows: Vec::new(),
+                    });
+                    others = Some(partners.len() - 1);
+                    partners.len() - 1
+                }
+            },
+        };
+        if let Some(p) = partners.get_mut(slot) {
+            p.rows.push(entry);
+        }
+    }
+    if partners.len() >= usize::from(NO_PARTNER) {
+        return Err(LoadError::new(
+            origin,
+            0,
+            LoadErrorKind::Invalid("too many partners".into()),
+        ));
+    }
+    for p in &mut partners {
+        p.rows.sort_by_key(|r| r.from);
+        let periods: Vec<_> = p.rows.iter().map(|r| (r.line, Some(r.from), r.to)).collect();
+        check_periods(origin, &periods)?;
+    }
+    // References: a row that takes another partner's rate needs that partner, whose rows must
+    // carry rates of their own.
+    for p in &partners {
+        for r in &p.rows {
+            let Some(of) = r.rate_of else { continue };
+            let target = match by_code[of.index()] {
+                NO_PARTNER => None,
+                i => partners.get(usize::from(i)),
+            };
+            let bad = |why: &str| LoadError::at(origin, r.line, "rate_of", of.as_str(), why);
+            match target {
+                None => return Err(bad("no rows for that partner")),
+                Some(t) if t.rows.iter().any(|t| t.rate_of.is_some()) => {
+                    return Err(bad("that partner itself takes another partner's rate"))
+                }
+                Some(_) if Some(of) == r.code => return Err(bad("a partner cannot follow itself")),
+                Some(_) => {}
+            }
+        }
+    }
+
+    let exemptions = parsed.exemptions;
+    let mut exempt_at: IntMap<Vec<u32>> = IntMap::default();
+    let mut exempt_under: IntMap<Vec<u32>> = IntMap::default();
+    let mut lens: Vec<usize> = Vec::new();
+    for (i, e) in exemptions.iter().enumerate() {
+        let idx = i as u32;
+        exempt_at.entry(e.code.key()).or_default().push(idx);
+        if !lens.contains(&e.code.len()) {
+            lens.push(e.code.len());
+        }
+        for len in [4, 6, 8] {
+            if len < e.code.len() {
+                if let Some(p) = e.code.prefix(len) {
+                    exempt_under.entry(p.key()).or_default().push(idx);
+                }
+            }
+        }
+    }
+    lens.sort_unstable_by(|a, b| b.cmp(a));
+    for rows in exempt_at.values() {
+        let mut periods: Vec<_> = rows
+            .iter()
+            .filter_map(|&i| exemptions.get(i as usize))
+            .map(|e| (e.line, Some(e.from), e.to))
+            .collect();
+        periods.sort_by_key(|p| (p.1, p.0));
+        check_periods(origin, &periods)?;
+    }
+
+    let fees = parsed.fees;
+    for kind in [FeeKind::Mpf, FeeKind::Hmf] {
+        let mut periods: Vec<_> = fees
+            .iter()
+            .filter(|f| f.kind == kind)
+            .map(|f| (f.line, f.from, f.to))
+            .collect();
+        periods.sort_by_key(|p| (p.1, p.0));
+        check_periods(origin, &periods)?;
+    }
+
+    let reference_date = partners
+        .iter()
+        .flat_map(|p| p.rows.iter().map(|r| r.from))
+        .chain(exemptions.iter().map(|e| e.from))
+        .max();
+
+    Ok(RateTable {
+        origin: origin.to_string(),
+        partners,
+        by_code,
+        others,
+        exemptions,
+        exempt_at,
+        exempt_under,
+        exempt_lens: lens,
+        fees,
+        reference_date,
+        names: OnceLock::new(),
+    })
+}
+
+impl FromStr for RateTable {
+    type Err = LoadError;
+    fn from_str(s: &str) -> Result<RateTable, LoadError> {
+        RateTable::parse(s, "<string>")
+    }
+}
