@@ -155,8 +155,14 @@ mod tests {
     fn round_trip() {
         for c in Category::ALL {
             assert_eq!(c.as_str().parse::<Category>().ok(), Some(c));
-            assert_eq!(c.to_string().to_uppercase().parse::<Category>().ok(), Some(c));
+            assert_eq!(
+                c.to_string().to_uppercase().parse::<Category>().ok(),
+                Some(c)
+            );
         }
-        assert_eq!("critical-mineral".parse::<Category>().ok(), Some(Category::CriticalMinerals));
+        assert_eq!(
+            "critical-mineral".parse::<Category>().ok(),
+            Some(Category::CriticalMinerals)
+        );
     }
 }

@@ -27,9 +27,10 @@ impl CountryCode {
     /// [`Error::InvalidCode`] unless the text is exactly two ASCII letters.
     pub fn new(s: &str) -> Result<CountryCode, Error> {
         match s.as_bytes() {
-            [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
-                Ok(CountryCode([a.to_ascii_uppercase(), b.to_ascii_uppercase()]))
-            }
+            [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => Ok(CountryCode([
+                a.to_ascii_uppercase(),
+                b.to_ascii_uppercase(),
+            ])),
             _ => Err(Error::InvalidCode {
                 value: s.to_string(),
             }),
@@ -71,7 +72,13 @@ impl fmt::Display for CountryCode {
     }
 }
 
-type IsoRow = (&'static str, &'static str, &'static str, &'static str, &'static str);
+type IsoRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
 
 fn iso_entry(code: CountryCode) -> Option<&'static IsoRow> {
     ISO_3166_1

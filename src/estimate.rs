@@ -318,11 +318,29 @@ impl RateTable {
     /// [`Error::AmbiguousHts`]; [`Error::NoFeeSchedule`] when a formal entry's date has no
     /// MPF row; [`Error::Overflow`].
     pub fn landed_cost(&self, s: &Shipment) -> Result<LandedCost<'_>, Error> {
-        check_range("customs_value", s.customs_value, Decimal::ZERO, None, "at least 0")?;
-        check_range("mfn_pct", s.mfn_pct, Decimal::ZERO, Some(MAX_MFN_PCT), "0 to 1000")?;
+        check_range(
+            "customs_value",
+            s.customs_value,
+            Decimal::ZERO,
+            None,
+            "at least 0",
+        )?;
+        check_range(
+            "mfn_pct",
+            s.mfn_pct,
+            Decimal::ZERO,
+            Some(MAX_MFN_PCT),
+            "0 to 1000",
+        )?;
         check_range("freight", s.freight, Decimal::ZERO, None, "at least 0")?;
         check_range("insurance", s.insurance, Decimal::ZERO, None, "at least 0")?;
-        check_range("us_content", s.us_content, Decimal::ZERO, Some(Decimal::ONE), "0 to 1")?;
+        check_range(
+            "us_content",
+            s.us_content,
+            Decimal::ZERO,
+            Some(Decimal::ONE),
+            "0 to 1",
+        )?;
 
         let value = s.customs_value;
         let partner_rate = self.reciprocal(s.origin, s.entry_date)?;
@@ -361,20 +379,18 @@ impl RateTable {
             None => value > INFORMAL_ENTRY_LIMIT,
         };
         let mpf = if formal {
-            let entry = self.fee(FeeKind::Mpf, Some(date)).ok_or(Error::NoFeeSchedule {
-                fee: "MPF",
-                date,
-            })?;
+            let entry = self
+                .fee(FeeKind::Mpf, Some(date))
+                .ok_or(Error::NoFeeSchedule { fee: "MPF", date })?;
             ad_valorem_fee(entry, value)?
         } else {
             no_fee(FeeOutcome::InformalEntry)
         };
         let hmf = match s.mode {
             Some(TransportMode::Ocean) => {
-                let entry = self.fee(FeeKind::Hmf, Some(date)).ok_or(Error::NoFeeSchedule {
-                    fee: "HMF",
-                    date,
-                })?;
+                let entry = self
+                    .fee(FeeKind::Hmf, Some(date))
+                    .ok_or(Error::NoFeeSchedule { fee: "HMF", date })?;
                 ad_valorem_fee(entry, value)?
             }
             Some(_) => no_fee(FeeOutcome::NotOcean),
@@ -506,8 +522,11 @@ impl RateTable {
                 })
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        let reciprocal_duty =
-            round_money(money::mul(dutiable_value, partner_rate.rate(), "reciprocal duty")?);
+        let reciprocal_duty = round_money(money::mul(
+            dutiable_value,
+            partner_rate.rate(),
+            "reciprocal duty",
+        )?);
         Ok(BasketReport {
             partner_rate,
             total_value: total,

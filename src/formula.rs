@@ -69,7 +69,9 @@ pub fn rate_from_trade(imports: Decimal, exports: Decimal) -> Result<TradeFormul
     let ratio_pct = deficit
         .checked_div(imports)
         .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
-        .ok_or(Error::Overflow { what: "deficit ratio" })?;
+        .ok_or(Error::Overflow {
+            what: "deficit ratio",
+        })?;
     let whole = ratio_pct.round_dp_with_strategy(0, ROUNDING);
     let half_up = |x: Decimal| (x / Decimal::TWO).ceil();
     Ok(TradeFormula {

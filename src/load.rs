@@ -6,8 +6,8 @@ use rust_decimal::Decimal;
 
 use crate::error::LoadErrorKind;
 use crate::table::{
-    basis_from_str, build_table, exempt_basis_from_str, fee_kind_from_str, ExemptFields,
-    FeeFields, Parsed, RateEntryBuilder, RateTable,
+    basis_from_str, build_table, exempt_basis_from_str, fee_kind_from_str, ExemptFields, FeeFields,
+    Parsed, RateEntryBuilder, RateTable,
 };
 use crate::{Category, CountryCode, Date, HtsCode, LoadError};
 
@@ -31,7 +31,14 @@ pub(crate) const COLUMNS: [&str; 15] = [
     "note",
 ];
 
-const REQUIRED: [&str; 6] = ["kind", "code", "rate_pct", "basis", "effective_from", "source"];
+const REQUIRED: [&str; 6] = [
+    "kind",
+    "code",
+    "rate_pct",
+    "basis",
+    "effective_from",
+    "source",
+];
 
 /// Highest reciprocal rate the loader accepts, in percent (the highest ever applied was 125).
 const MAX_RATE_PCT: u32 = 200;
@@ -153,7 +160,13 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<RateTable, LoadError> {
         let h = h.trim().trim_start_matches('\u{feff}');
         if let Some(c) = COLUMNS.iter().position(|&c| c == h) {
             if idx[c].is_some() {
-                return Err(LoadError::at(origin, 1, COLUMNS[c], h, "column appears twice"));
+                return Err(LoadError::at(
+                    origin,
+                    1,
+                    COLUMNS[c],
+                    h,
+                    "column appears twice",
+                ));
             }
             idx[c] = Some(i);
         }
@@ -213,7 +226,10 @@ fn rate_row(row: &Row<'_>) -> Result<RateEntryBuilder, LoadError> {
         None
     } else {
         Some(CountryCode::new(code_text).map_err(|_| {
-            row.err(C_CODE, "a partner code is two letters (ISO alpha-2), or * for all others")
+            row.err(
+                C_CODE,
+                "a partner code is two letters (ISO alpha-2), or * for all others",
+            )
         })?)
     };
     let basis_text = row.required(C_BASIS)?;
@@ -227,8 +243,7 @@ fn rate_row(row: &Row<'_>) -> Result<RateEntryBuilder, LoadError> {
     let rate_of = match row.get(C_RATE_OF) {
         "" => None,
         s => Some(
-            CountryCode::new(s)
-                .map_err(|_| row.err(C_RATE_OF, "a partner code is two letters"))?,
+            CountryCode::new(s).map_err(|_| row.err(C_RATE_OF, "a partner code is two letters"))?,
         ),
     };
     use crate::Basis::*;
@@ -284,7 +299,9 @@ fn rate_row(row: &Row<'_>) -> Result<RateEntryBuilder, LoadError> {
 
 fn exempt_row(row: &Row<'_>) -> Result<ExemptFields, LoadError> {
     let code = HtsCode::from_str(row.required(C_CODE)?).map_err(|e| match e {
-        crate::Error::InvalidHts { reason, .. } => row.err(C_CODE, format!("not an HTS code: {reason}")),
+        crate::Error::InvalidHts { reason, .. } => {
+            row.err(C_CODE, format!("not an HTS code: {reason}"))
+        }
         e => row.err(C_CODE, e.to_string()),
     })?;
     let category = Category::from_str(row.required(C_CATEGORY)?).map_err(|_| {

@@ -914,7 +914,13 @@ impl ExemptFields {
 impl FeeFields {
     pub(crate) fn build(self, origin: &str) -> Result<FeeEntry, LoadError> {
         let rate = pct_to_fraction(self.rate_pct).map_err(|e| {
-            LoadError::at(origin, self.line, "rate_pct", &self.rate_pct.to_string(), e.to_string())
+            LoadError::at(
+                origin,
+                self.line,
+                "rate_pct",
+                &self.rate_pct.to_string(),
+                e.to_string(),
+            )
         })?;
         Ok(FeeEntry {
             line: self.line,
@@ -941,8 +947,13 @@ pub(crate) fn check_periods(
     for w in rows.windows(2) {
         let (a, b) = (w[0], w[1]);
         if a.1 == b.1 {
-            return Err(LoadError::new(origin, b.0, LoadErrorKind::Duplicate { first_line: a.0 })
-                .with_column("effective_from", &b.1.map(|d| d.to_string()).unwrap_or_default()));
+            return Err(
+                LoadError::new(origin, b.0, LoadErrorKind::Duplicate { first_line: a.0 })
+                    .with_column(
+                        "effective_from",
+                        &b.1.map(|d| d.to_string()).unwrap_or_default(),
+                    ),
+            );
         }
         let overlaps = match (a.2, b.1) {
             (None, _) => true,
@@ -950,8 +961,13 @@ pub(crate) fn check_periods(
             (Some(_), None) => true,
         };
         if overlaps {
-            return Err(LoadError::new(origin, b.0, LoadErrorKind::Overlap { other_line: a.0 })
-                .with_column("effective_from", &b.1.map(|d| d.to_string()).unwrap_or_default()));
+            return Err(
+                LoadError::new(origin, b.0, LoadErrorKind::Overlap { other_line: a.0 })
+                    .with_column(
+                        "effective_from",
+                        &b.1.map(|d| d.to_string()).unwrap_or_default(),
+                    ),
+            );
         }
     }
     Ok(())
@@ -1024,7 +1040,11 @@ pub(crate) fn build_table(origin: &str, parsed: Parsed) -> Result<RateTable, Loa
     }
     for p in &mut partners {
         p.rows.sort_by_key(|r| r.from);
-        let periods: Vec<_> = p.rows.iter().map(|r| (r.line, Some(r.from), r.to)).collect();
+        let periods: Vec<_> = p
+            .rows
+            .iter()
+            .map(|r| (r.line, Some(r.from), r.to))
+            .collect();
         check_periods(origin, &periods)?;
     }
     // References: a row that takes another partner's rate needs that partner, whose rows must
