@@ -78,6 +78,11 @@ pub use table::{
     RateStatus, RateTable, BUNDLED_CSV,
 };
 
+/// The README's examples, compiled and run as doctests so that they cannot drift.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 /// The landed cost of a shipment with the bundled table; see [`RateTable::landed_cost`].
 ///
 /// # Errors
