@@ -5,9 +5,10 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use crate::error::LoadErrorKind;
+use crate::money::pct_to_fraction;
 use crate::table::{
-    basis_from_str, build_table, exempt_basis_from_str, fee_kind_from_str, ExemptFields, FeeFields,
-    Parsed, RateEntryBuilder, RateTable,
+    basis_from_str, build_table, exempt_basis_from_str, fee_kind_from_str, ExemptEntry, FeeEntry,
+    RateEntry, RateTable,
 };
 use crate::{Category, CountryCode, Date, HtsCode, LoadError};
 
@@ -182,11 +183,9 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<RateTable, LoadError> {
         }
     }
 
-    let mut parsed = Parsed {
-        rates: Vec::with_capacity(300),
-        exemptions: Vec::with_capacity(1100),
-        fees: Vec::new(),
-    };
+    let mut rates = Vec::with_capacity(300);
+    let mut exemptions = Vec::with_capacity(1100);
+    let mut fees = Vec::new();
     let mut rec = csv::StringRecord::new();
     loop {
         match rdr.read_record(&mut rec) {
@@ -205,13 +204,19 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<RateTable, LoadError> {
             continue;
         }
         match row.get(C_KIND) {
-            "rate" => parsed.rates.push(rate_row(&row)?),
-            "exempt" => parsed.exemptions.push(exempt_row(&row)?.build()),
-            "fee" => parsed.fees.push(fee_row(&row)?.build(origin)?),
+            "rate" => rates.push(rate_row(&row)?),
+            "exempt" => exemptions.push(exempt_row(&row)?),
+            "fee" => fees.push(fee_row(&row)?),
             _ => return Err(row.err(C_KIND, "kind must be rate, exempt or fee")),
         }
     }
-    build_table(origin, parsed)
+    build_table(origin, rates, exemptions, fees)
+}
+
+/// A percentage as a fraction (27 -> 0.27), exactly.
+fn fraction(row: &Row<'_>, pct: Option<Decimal>) -> Result<Option<Decimal>, LoadError> {
+    pct.map(|p| pct_to_fraction(p).map_err(|e| row.err(C_RATE, e.to_string())))
+        .transpose()
 }
 
 fn source(row: &Row<'_>) -> Result<String, LoadError> {
@@ -220,7 +225,7 @@ fn source(row: &Row<'_>) -> Result<String, LoadError> {
         .map_err(|_| row.err(C_SOURCE, "every row needs its legal source"))
 }
 
-fn rate_row(row: &Row<'_>) -> Result<RateEntryBuilder, LoadError> {
+fn rate_row(row: &Row<'_>) -> Result<RateEntry, LoadError> {
     let code_text = row.required(C_CODE)?;
     let code = if code_text == "*" {
         None
@@ -278,7 +283,7 @@ fn rate_row(row: &Row<'_>) -> Result<RateEntryBuilder, LoadError> {
     let Some(from) = from else {
         return Err(row.err(C_FROM, "required for this kind of row"));
     };
-    Ok(RateEntryBuilder {
+    Ok(RateEntry {
         line: row.line,
         code,
         name: match row.get(C_NAME) {
@@ -286,6 +291,7 @@ fn rate_row(row: &Row<'_>) -> Result<RateEntryBuilder, LoadError> {
             n => n.to_string(),
         },
         rate_pct,
+        rate: fraction(row, rate_pct)?,
         charged_pct: row.decimal(C_CHARGED, MAX_CHART_PCT)?,
         chart_pct: row.decimal(C_CHART, MAX_CHART_PCT)?,
         basis,
@@ -297,7 +303,7 @@ fn rate_row(row: &Row<'_>) -> Result<RateEntryBuilder, LoadError> {
     })
 }
 
-fn exempt_row(row: &Row<'_>) -> Result<ExemptFields, LoadError> {
+fn exempt_row(row: &Row<'_>) -> Result<ExemptEntry, LoadError> {
     let code = HtsCode::from_str(row.required(C_CODE)?).map_err(|e| match e {
         crate::Error::InvalidHts { reason, .. } => {
             row.err(C_CODE, format!("not an HTS code: {reason}"))
@@ -320,7 +326,7 @@ fn exempt_row(row: &Row<'_>) -> Result<ExemptFields, LoadError> {
     let Some(from) = from else {
         return Err(row.err(C_FROM, "required for this kind of row"));
     };
-    Ok(ExemptFields {
+    Ok(ExemptEntry {
         line: row.line,
         code,
         description: row.get(C_NAME).to_string(),
@@ -333,7 +339,7 @@ fn exempt_row(row: &Row<'_>) -> Result<ExemptFields, LoadError> {
     })
 }
 
-fn fee_row(row: &Row<'_>) -> Result<FeeFields, LoadError> {
+fn fee_row(row: &Row<'_>) -> Result<FeeEntry, LoadError> {
     let kind = fee_kind_from_str(row.required(C_CODE)?)
         .ok_or_else(|| row.err(C_CODE, "a fee code is MPF or HMF"))?;
     let Some(rate_pct) = row.decimal(C_RATE, MAX_FEE_PCT)? else {
@@ -350,11 +356,12 @@ fn fee_row(row: &Row<'_>) -> Result<FeeFields, LoadError> {
         row.empty(c, "fee")?;
     }
     let (from, to) = row.period(false)?;
-    Ok(FeeFields {
+    Ok(FeeEntry {
         line: row.line,
         kind,
         name: row.get(C_NAME).to_string(),
         rate_pct,
+        rate: fraction(row, Some(rate_pct))?.unwrap_or_default(),
         min,
         max,
         from,

@@ -12,7 +12,6 @@ use rust_decimal::Decimal;
 
 use crate::country::{edit_distance, from_alpha3, known_names, normalize};
 use crate::error::LoadErrorKind;
-use crate::money::pct_to_fraction;
 use crate::{Category, CountryCode, Date, Error, HtsCode, LoadError};
 
 /// The bundled table's text (`tariffs.csv` at the crate root, embedded at compile time).
@@ -114,19 +113,19 @@ impl FeeKind {
 /// One `rate` row of the table: a partner's reciprocal rate over a period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RateEntry {
-    line: u64,
-    code: Option<CountryCode>,
-    name: String,
-    rate_pct: Option<Decimal>,
-    rate: Option<Decimal>,
-    charged_pct: Option<Decimal>,
-    chart_pct: Option<Decimal>,
-    basis: Basis,
-    rate_of: Option<CountryCode>,
-    from: Date,
-    to: Option<Date>,
-    source: String,
-    note: String,
+    pub(crate) line: u64,
+    pub(crate) code: Option<CountryCode>,
+    pub(crate) name: String,
+    pub(crate) rate_pct: Option<Decimal>,
+    pub(crate) rate: Option<Decimal>,
+    pub(crate) charged_pct: Option<Decimal>,
+    pub(crate) chart_pct: Option<Decimal>,
+    pub(crate) basis: Basis,
+    pub(crate) rate_of: Option<CountryCode>,
+    pub(crate) from: Date,
+    pub(crate) to: Option<Date>,
+    pub(crate) source: String,
+    pub(crate) note: String,
 }
 
 impl RateEntry {
@@ -190,15 +189,15 @@ impl RateEntry {
 /// reciprocal duty over a period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExemptEntry {
-    line: u64,
-    code: HtsCode,
-    description: String,
-    category: Category,
-    basis: ExemptBasis,
-    from: Date,
-    to: Option<Date>,
-    source: String,
-    note: String,
+    pub(crate) line: u64,
+    pub(crate) code: HtsCode,
+    pub(crate) description: String,
+    pub(crate) category: Category,
+    pub(crate) basis: ExemptBasis,
+    pub(crate) from: Date,
+    pub(crate) to: Option<Date>,
+    pub(crate) source: String,
+    pub(crate) note: String,
 }
 
 impl ExemptEntry {
@@ -246,17 +245,17 @@ impl ExemptEntry {
 /// One `fee` row: a user fee's ad valorem rate and limits over a period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeeEntry {
-    line: u64,
-    kind: FeeKind,
-    name: String,
-    rate_pct: Decimal,
-    rate: Decimal,
-    min: Option<Decimal>,
-    max: Option<Decimal>,
-    from: Option<Date>,
-    to: Option<Date>,
-    source: String,
-    note: String,
+    pub(crate) line: u64,
+    pub(crate) kind: FeeKind,
+    pub(crate) name: String,
+    pub(crate) rate_pct: Decimal,
+    pub(crate) rate: Decimal,
+    pub(crate) min: Option<Decimal>,
+    pub(crate) max: Option<Decimal>,
+    pub(crate) from: Option<Date>,
+    pub(crate) to: Option<Date>,
+    pub(crate) source: String,
+    pub(crate) note: String,
 }
 
 impl FeeEntry {
@@ -438,6 +437,7 @@ pub struct RateTable {
     exempt_at: IntMap<Vec<u32>>,
     exempt_under: IntMap<Vec<u32>>,
     exempt_lens: Vec<usize>,
+    category_periods: [Vec<(Date, Option<Date>)>; 8],
     fees: Vec<FeeEntry>,
     reference_date: Option<Date>,
     names: OnceLock<HashMap<String, (CountryCode, String)>>,
@@ -455,6 +455,16 @@ impl RateTable {
             Ok(t) => t,
             Err(e) => panic!("the bundled rate table is invalid: {e}"),
         }
+    }
+
+    /// The bundled table, or the error that stops it from parsing (which the crate's tests
+    /// rule out); for callers that prefer never to panic.
+    ///
+    /// # Errors
+    ///
+    /// The [`LoadError`] of the bundled text, if it were invalid.
+    pub fn try_bundled() -> Result<&'static RateTable, &'static LoadError> {
+        BUNDLED.as_ref()
     }
 
     /// Loads a table from a file of the bundled format.
@@ -598,42 +608,36 @@ impl RateTable {
     /// [`Error::UnknownPartner`] with up to three suggestions, or [`Error::DomesticOrigin`].
     pub fn partner(&self, query: &str) -> Result<Partner<'_>, Error> {
         let q = query.trim();
-        if q.len() == 2 && q.bytes().all(|b| b.is_ascii_alphabetic()) {
+        match self.resolve(q) {
+            Some(code) => self.partner_by_code(code).map_err(|e| match e {
+                Error::DomesticOrigin { .. } => Error::DomesticOrigin {
+                    query: query.to_string(),
+                },
+                e => e,
+            }),
+            None => Err(Error::UnknownPartner {
+                query: query.to_string(),
+                suggestions: suggest(self.names(), &normalize(q)),
+            }),
+        }
+    }
+
+    /// The code a query names: a two-letter code the table or ISO knows, an ISO alpha-3
+    /// code, or a name or alias.
+    fn resolve(&self, q: &str) -> Option<CountryCode> {
+        if q.len() == 2 {
             if let Ok(code) = CountryCode::new(q) {
-                if let Ok(p) = self.partner_by_code(code) {
-                    return Ok(p);
-                }
-                if code.as_str() == "US" {
-                    return Err(Error::DomesticOrigin {
-                        query: query.to_string(),
-                    });
+                if self.rows_of(code).is_some() || code.iso_name().is_some() {
+                    return Some(code);
                 }
             }
         }
         if q.len() == 3 {
             if let Some(code) = from_alpha3(q) {
-                return self.partner_by_code(code).map_err(|e| match e {
-                    Error::DomesticOrigin { .. } => Error::DomesticOrigin {
-                        query: query.to_string(),
-                    },
-                    e => e,
-                });
+                return Some(code);
             }
         }
-        let key = normalize(q);
-        let names = self.names();
-        if let Some((code, _)) = names.get(&key) {
-            return self.partner_by_code(*code).map_err(|e| match e {
-                Error::DomesticOrigin { .. } => Error::DomesticOrigin {
-                    query: query.to_string(),
-                },
-                e => e,
-            });
-        }
-        Err(Error::UnknownPartner {
-            query: query.to_string(),
-            suggestions: suggest(names, &key),
-        })
+        self.names().get(&normalize(q)).map(|(code, _)| *code)
     }
 
     fn names(&self) -> &HashMap<String, (CountryCode, String)> {
@@ -781,9 +785,9 @@ impl RateTable {
         let Some(date) = date.or(self.reference_date) else {
             return false;
         };
-        self.exemptions
+        self.category_periods[category as usize]
             .iter()
-            .any(|e| e.category == category && e.covers(date))
+            .any(|&(from, to)| from <= date && to.is_none_or(|to| date < to))
     }
 
     /// The fee row in force on a date (`None`: the reference date).
@@ -827,54 +831,6 @@ fn suggest(names: &HashMap<String, (CountryCode, String)>, key: &str) -> Vec<Str
     out
 }
 
-/// Rows as parsed, before indexing. Built by the loader.
-pub(crate) struct Parsed {
-    pub rates: Vec<RateEntryBuilder>,
-    pub exemptions: Vec<ExemptEntry>,
-    pub fees: Vec<FeeEntry>,
-}
-
-/// Field values of a rate row, validated one by one.
-pub(crate) struct RateEntryBuilder {
-    pub line: u64,
-    pub code: Option<CountryCode>,
-    pub name: String,
-    pub rate_pct: Option<Decimal>,
-    pub charged_pct: Option<Decimal>,
-    pub chart_pct: Option<Decimal>,
-    pub basis: Basis,
-    pub rate_of: Option<CountryCode>,
-    pub from: Date,
-    pub to: Option<Date>,
-    pub source: String,
-    pub note: String,
-}
-
-pub(crate) struct ExemptFields {
-    pub line: u64,
-    pub code: HtsCode,
-    pub description: String,
-    pub category: Category,
-    pub basis: ExemptBasis,
-    pub from: Date,
-    pub to: Option<Date>,
-    pub source: String,
-    pub note: String,
-}
-
-pub(crate) struct FeeFields {
-    pub line: u64,
-    pub kind: FeeKind,
-    pub name: String,
-    pub rate_pct: Decimal,
-    pub min: Option<Decimal>,
-    pub max: Option<Decimal>,
-    pub from: Option<Date>,
-    pub to: Option<Date>,
-    pub source: String,
-    pub note: String,
-}
-
 pub(crate) fn basis_from_str(s: &str) -> Option<Basis> {
     Basis::parse(s)
 }
@@ -892,49 +848,6 @@ pub(crate) fn fee_kind_from_str(s: &str) -> Option<FeeKind> {
         "MPF" | "mpf" => Some(FeeKind::Mpf),
         "HMF" | "hmf" => Some(FeeKind::Hmf),
         _ => None,
-    }
-}
-
-impl ExemptFields {
-    pub(crate) fn build(self) -> ExemptEntry {
-        ExemptEntry {
-            line: self.line,
-            code: self.code,
-            description: self.description,
-            category: self.category,
-            basis: self.basis,
-            from: self.from,
-            to: self.to,
-            source: self.source,
-            note: self.note,
-        }
-    }
-}
-
-impl FeeFields {
-    pub(crate) fn build(self, origin: &str) -> Result<FeeEntry, LoadError> {
-        let rate = pct_to_fraction(self.rate_pct).map_err(|e| {
-            LoadError::at(
-                origin,
-                self.line,
-                "rate_pct",
-                &self.rate_pct.to_string(),
-                e.to_string(),
-            )
-        })?;
-        Ok(FeeEntry {
-            line: self.line,
-            kind: self.kind,
-            name: self.name,
-            rate_pct: self.rate_pct,
-            rate,
-            min: self.min,
-            max: self.max,
-            from: self.from,
-            to: self.to,
-            source: self.source,
-            note: self.note,
-        })
     }
 }
 
@@ -973,33 +886,17 @@ pub(crate) fn check_periods(
     Ok(())
 }
 
-pub(crate) fn build_table(origin: &str, parsed: Parsed) -> Result<RateTable, LoadError> {
+pub(crate) fn build_table(
+    origin: &str,
+    rates: Vec<RateEntry>,
+    exemptions: Vec<ExemptEntry>,
+    fees: Vec<FeeEntry>,
+) -> Result<RateTable, LoadError> {
     // Partners, in order of first appearance.
     let mut partners: Vec<PartnerRows> = Vec::new();
     let mut by_code = Box::new([NO_PARTNER; 676]);
     let mut others: Option<usize> = None;
-    for b in parsed.rates {
-        let rate = match b.rate_pct {
-            Some(p) => Some(pct_to_fraction(p).map_err(|e| {
-                LoadError::at(origin, b.line, "rate_pct", &p.to_string(), e.to_string())
-            })?),
-            None => None,
-        };
-        let entry = RateEntry {
-            line: b.line,
-            code: b.code,
-            name: b.name,
-            rate_pct: b.rate_pct,
-            rate,
-            charged_pct: b.charged_pct,
-            chart_pct: b.chart_pct,
-            basis: b.basis,
-            rate_of: b.rate_of,
-            from: b.from,
-            to: b.to,
-            source: b.source,
-            note: b.note,
-        };
+    for entry in rates {
         let slot = match entry.code {
             Some(c) => {
                 let i = by_code[c.index()];
@@ -1068,7 +965,6 @@ pub(crate) fn build_table(origin: &str, parsed: Parsed) -> Result<RateTable, Loa
         }
     }
 
-    let exemptions = parsed.exemptions;
     let mut exempt_at: IntMap<Vec<u32>> = IntMap::default();
     let mut exempt_under: IntMap<Vec<u32>> = IntMap::default();
     let mut lens: Vec<usize> = Vec::new();
@@ -1087,6 +983,13 @@ pub(crate) fn build_table(origin: &str, parsed: Parsed) -> Result<RateTable, Loa
         }
     }
     lens.sort_unstable_by(|a, b| b.cmp(a));
+    let mut category_periods: [Vec<(Date, Option<Date>)>; 8] = Default::default();
+    for e in &exemptions {
+        let periods = &mut category_periods[e.category as usize];
+        if !periods.contains(&(e.from, e.to)) {
+            periods.push((e.from, e.to));
+        }
+    }
     for rows in exempt_at.values() {
         let mut periods: Vec<_> = rows
             .iter()
@@ -1097,7 +1000,6 @@ pub(crate) fn build_table(origin: &str, parsed: Parsed) -> Result<RateTable, Loa
         check_periods(origin, &periods)?;
     }
 
-    let fees = parsed.fees;
     for kind in [FeeKind::Mpf, FeeKind::Hmf] {
         let mut periods: Vec<_> = fees
             .iter()
@@ -1123,6 +1025,7 @@ pub(crate) fn build_table(origin: &str, parsed: Parsed) -> Result<RateTable, Loa
         exempt_at,
         exempt_under,
         exempt_lens: lens,
+        category_periods,
         fees,
         reference_date,
         names: OnceLock::new(),
