@@ -181,7 +181,7 @@ impl RateEntry {
         self.line
     }
     fn covers(&self, date: Date) -> bool {
-        self.from <= date && self.to.is_none_or(|to| date < to)
+        in_period(Some(self.from), self.to, date)
     }
 }
 
@@ -238,7 +238,7 @@ impl ExemptEntry {
         self.line
     }
     fn covers(&self, date: Date) -> bool {
-        self.from <= date && self.to.is_none_or(|to| date < to)
+        in_period(Some(self.from), self.to, date)
     }
 }
 
@@ -299,8 +299,13 @@ impl FeeEntry {
         &self.note
     }
     fn covers(&self, date: Date) -> bool {
-        self.from.is_none_or(|f| f <= date) && self.to.is_none_or(|to| date < to)
+        in_period(self.from, self.to, date)
     }
+}
+
+/// True when `date` falls in `[from, to)`; a missing bound is open.
+fn in_period(from: Option<Date>, to: Option<Date>, date: Date) -> bool {
+    from.is_none_or(|f| f <= date) && to.is_none_or(|t| date < t)
 }
 
 /// A resolved trading partner.
@@ -787,7 +792,7 @@ impl RateTable {
         };
         self.category_periods[category as usize]
             .iter()
-            .any(|&(from, to)| from <= date && to.is_none_or(|to| date < to))
+            .any(|&(from, to)| in_period(Some(from), to, date))
     }
 
     /// The fee row in force on a date (`None`: the reference date).
