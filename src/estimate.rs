@@ -484,35 +484,90 @@ impl RateTable {
         date: Option<Date>,
         lines: &[BasketLine],
     ) -> Result<BasketReport<'_>, Error> {
-        let partner_rate = self.reciprocal(origin, date)?;
-        let date = partner_rate.date;
-        let mut total = Decimal::ZERO;
-        let mut by_cat = [Decimal::ZERO; 8];
+        let mut basket = self.basket(origin, date)?;
         for (index, line) in lines.iter().enumerate() {
-            let in_line = |e: Error| Error::InLine {
+            basket.add(line).map_err(|e| Error::InLine {
                 index,
                 source: Box::new(e),
-            };
-            check_range("value", line.value, Decimal::ZERO, None, "at least 0").map_err(in_line)?;
-            total = money::add(total, line.value, "basket total").map_err(in_line)?;
-            let category = match line.goods {
-                Goods::Unspecified => None,
-                Goods::Hts(code) => self
-                    .exemption(code, Some(date))
-                    .map_err(in_line)?
-                    .map(|e| e.category()),
-                Goods::Category(c) => self.category_exempt(c, Some(date)).then_some(c),
-            };
-            if let Some(c) = category {
-                let slot = &mut by_cat[c as usize];
-                *slot = money::add(*slot, line.value, "category total").map_err(in_line)?;
-            }
+            })?;
         }
-        let exempt_value = money::sum(&by_cat, "exempt value")?;
+        basket.report()
+    }
+
+    /// An empty basket for one origin and date, to fill line by line with [`Basket::add`]
+    /// (for inputs too large to hold in memory) and report with [`Basket::report`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownPartner`] when the origin is neither listed nor an ISO country.
+    pub fn basket(&self, origin: CountryCode, date: Option<Date>) -> Result<Basket<'_>, Error> {
+        let partner_rate = self.reciprocal(origin, date)?;
+        Ok(Basket {
+            table: self,
+            partner_rate,
+            total: Decimal::ZERO,
+            by_category: [Decimal::ZERO; 8],
+            lines: 0,
+        })
+    }
+}
+
+/// An export basket being filled line by line; see [`RateTable::basket`].
+#[derive(Debug, Clone)]
+pub struct Basket<'a> {
+    table: &'a RateTable,
+    partner_rate: PartnerRate<'a>,
+    total: Decimal,
+    by_category: [Decimal; 8],
+    lines: u64,
+}
+
+impl<'a> Basket<'a> {
+    /// Adds a line: its value counts towards the total, and towards its category when an
+    /// exemption in force on the basket's date covers it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutOfRange`] for a negative value, [`Error::AmbiguousHts`],
+    /// [`Error::Overflow`]. A rejected line leaves the basket unchanged.
+    pub fn add(&mut self, line: &BasketLine) -> Result<Option<Category>, Error> {
+        check_range("value", line.value, Decimal::ZERO, None, "at least 0")?;
+        let date = self.partner_rate.date;
+        let category = match line.goods {
+            Goods::Unspecified => None,
+            Goods::Hts(code) => self
+                .table
+                .exemption(code, Some(date))?
+                .map(|e| e.category()),
+            Goods::Category(c) => self.table.category_exempt(c, Some(date)).then_some(c),
+        };
+        let total = money::add(self.total, line.value, "basket total")?;
+        if let Some(c) = category {
+            let slot = &mut self.by_category[c as usize];
+            *slot = money::add(*slot, line.value, "category total")?;
+        }
+        self.total = total;
+        self.lines += 1;
+        Ok(category)
+    }
+
+    /// Lines added so far.
+    pub fn lines(&self) -> u64 {
+        self.lines
+    }
+
+    /// The report of the lines added so far.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Overflow`].
+    pub fn report(&self) -> Result<BasketReport<'a>, Error> {
+        let total = self.total;
+        let exempt_value = money::sum(&self.by_category, "exempt value")?;
         let dutiable_value = money::sub(total, exempt_value, "dutiable value")?;
         let by_category = Category::ALL
             .into_iter()
-            .zip(by_cat)
+            .zip(self.by_category)
             .filter(|(_, v)| !v.is_zero())
             .map(|(category, value)| {
                 Ok(CategoryTotal {
@@ -522,6 +577,7 @@ impl RateTable {
                 })
             })
             .collect::<Result<Vec<_>, Error>>()?;
+        let partner_rate = self.partner_rate;
         let reciprocal_duty = round_money(money::mul(
             dutiable_value,
             partner_rate.rate(),

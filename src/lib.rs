@@ -51,6 +51,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod batch;
 mod category;
 mod country;
 mod date;
@@ -68,14 +69,16 @@ pub use country::CountryCode;
 pub use date::Date;
 pub use error::{Error, LoadError, LoadErrorKind};
 pub use estimate::{
-    BasketLine, BasketReport, CategoryTotal, Charge, EntryType, Exemption, FeeCharge, FeeOutcome,
-    Goods, LandedCost, ReciprocalDuty, Shipment, INFORMAL_ENTRY_LIMIT, US_CONTENT_THRESHOLD,
+    Basket, BasketLine, BasketReport, CategoryTotal, Charge, EntryType, Exemption, FeeCharge,
+    FeeOutcome, Goods, LandedCost, ReciprocalDuty, Shipment, INFORMAL_ENTRY_LIMIT,
+    US_CONTENT_THRESHOLD,
 };
 pub use formula::{rate_from_trade, TradeFormula, FLOOR_PCT};
 pub use hts::HtsCode;
+pub use load::COLUMNS as TABLE_COLUMNS;
 pub use table::{
     Basis, ExemptBasis, ExemptEntry, FeeEntry, FeeKind, Partner, PartnerRate, RateEntry,
-    RateStatus, RateTable, BUNDLED_CSV,
+    RateStatus, RateTable, BUNDLED_CSV, BUNDLED_LABEL,
 };
 
 /// The README's examples, compiled and run as doctests so that they cannot drift.

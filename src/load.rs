@@ -12,9 +12,9 @@ use crate::table::{
 };
 use crate::{Category, CountryCode, Date, HtsCode, LoadError};
 
-/// The table's columns. `REQUIRED` must be in the header; the others may be left out (then
+/// The table's columns, in the bundled file's order. `REQUIRED` must be in the header; the others may be left out (then
 /// empty). Columns not named here are ignored, so a user may keep notes of their own.
-pub(crate) const COLUMNS: [&str; 15] = [
+pub const COLUMNS: [&str; 15] = [
     "kind",
     "code",
     "name",

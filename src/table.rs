@@ -17,6 +17,9 @@ use crate::{Category, CountryCode, Date, Error, HtsCode, LoadError};
 /// The bundled table's text (`tariffs.csv` at the crate root, embedded at compile time).
 pub const BUNDLED_CSV: &str = include_str!("../tariffs.csv");
 
+/// What the bundled table holds, in words.
+pub const BUNDLED_LABEL: &str = "EO 14257 rates as announced on 2 April 2025";
+
 const BUNDLED_ORIGIN: &str = "bundled tariffs.csv";
 
 static BUNDLED: LazyLock<Result<RateTable, LoadError>> =
@@ -46,6 +49,17 @@ impl Basis {
             Basis::EuMember => "eu_member",
             Basis::ChinaSar => "china_sar",
             Basis::NotSubject => "not_subject",
+        }
+    }
+
+    /// In words, for people: "Annex I", "10% baseline", "EU member", ...
+    pub fn label(self) -> &'static str {
+        match self {
+            Basis::Baseline => "baseline",
+            Basis::AnnexI => "Annex I",
+            Basis::EuMember => "EU member",
+            Basis::ChinaSar => "China's rate (EO 14257 sec. 3(j))",
+            Basis::NotSubject => "not subject",
         }
     }
 

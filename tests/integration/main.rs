@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod bundled;
+mod cli;
 mod formula;
 mod golden;
 mod loading;

@@ -173,3 +173,61 @@ proptest! {
         let _ = RateTable::bundled().partner(&s);
     }
 }
+
+fn goods_cells(g: Goods) -> (String, String) {
+    match g {
+        Goods::Unspecified => (String::new(), String::new()),
+        Goods::Hts(h) => (h.to_string(), String::new()),
+        Goods::Category(c) => (String::new(), c.to_string()),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// A batch prices every row as the single-shipment API does, in order.
+    #[test]
+    fn batch_equals_one_at_a_time(shipments in prop::collection::vec(shipment(), 1..40)) {
+        let t = RateTable::bundled();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(["id", "origin", "value", "hts", "category", "mfn", "freight", "insurance", "mode", "date", "us_content", "section232"]).expect("header");
+        for (i, s) in shipments.iter().enumerate() {
+            let (hts, category) = goods_cells(s.goods);
+            w.write_record([
+                i.to_string(), s.origin.to_string(), s.customs_value.to_string(), hts, category,
+                s.mfn_pct.to_string(), s.freight.to_string(), s.insurance.to_string(),
+                s.mode.map(|m| m.to_string()).unwrap_or_default(),
+                s.entry_date.map(|d| d.to_string()).unwrap_or_default(),
+                s.us_content.to_string(), s.section232.to_string(),
+            ]).expect("row");
+        }
+        let input = w.into_inner().expect("csv");
+        let mut out = Vec::new();
+        let mut no_errors = |e: &tariffs::batch::RowError| -> std::io::Result<()> { panic!("rejected: {e}") };
+        let summary = tariffs::batch::price_csv(t, &input[..], &mut out, &mut no_errors, false).expect("batch");
+        prop_assert_eq!(summary.priced as usize, shipments.len());
+        let mut rdr = csv::Reader::from_reader(&out[..]);
+        let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.expect("row")).collect();
+        for (i, (s, row)) in shipments.iter().zip(&rows).enumerate() {
+            let c = t.landed_cost(s).expect("prices");
+            let expected = tariffs::batch::output_record(&i.to_string(), s, &c);
+            let got: Vec<&str> = row.iter().collect();
+            prop_assert_eq!(got, expected.iter().map(String::as_str).collect::<Vec<_>>());
+        }
+    }
+}
+
+proptest! {
+    /// Any input text is priced or rejected row by row, never a panic, and the counts add up.
+    #[test]
+    fn arbitrary_batch_input_never_panics(body in "[A-Za-z0-9.,%\"\n -]{0,300}") {
+        let input = format!("id,origin,value,hts,mfn,date,us_content\n{body}");
+        let mut out = Vec::new();
+        let mut rejected = 0u64;
+        let mut count = |_: &tariffs::batch::RowError| -> std::io::Result<()> { rejected += 1; Ok(()) };
+        if let Ok(s) = tariffs::batch::price_csv(RateTable::bundled(), input.as_bytes(), &mut out, &mut count, false) {
+            prop_assert_eq!(s.rows_read, s.priced + s.rejected);
+            prop_assert_eq!(s.rejected, rejected);
+        }
+    }
+}

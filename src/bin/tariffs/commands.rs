@@ -1,0 +1,1184 @@
+//! The commands.
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use rust_decimal::Decimal;
+use tariffs::batch::{
+    self, exemption_fields, fmt_money, fmt_pct, price_csv, price_fields, BatchObserver,
+    BatchSummary, Field, RowError, ERROR_COLUMNS,
+};
+use tariffs::{
+    BasketLine, BasketReport, Category, CountryCode, Date, Exemption, FeeOutcome, Goods, HtsCode,
+    LandedCost, RateStatus, RateTable, TransportMode,
+};
+
+use crate::args::{Args, Spec};
+use crate::io::{open_input, stderr_is_terminal, Output};
+use crate::json::Json;
+use crate::{load_table, Fail};
+
+/// Writes text to standard output; a closed pipe is an input/output failure, not a panic.
+pub fn print(text: &str) -> Result<(), Fail> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| {
+            if text.ends_with('\n') {
+                Ok(())
+            } else {
+                out.write_all(b"\n")
+            }
+        })
+        .and_then(|_| out.flush())
+        .map_err(|e| Fail::Input(format!("cannot write to standard output: {e}")))
+}
+
+fn parse(rest: &[String], spec: &Spec, help: &str) -> Result<Option<Args>, Fail> {
+    let args = Args::parse(rest, spec).map_err(Fail::Usage)?;
+    if args.switch("help") {
+        print(help)?;
+        return Ok(None);
+    }
+    Ok(Some(args))
+}
+
+fn date_flag(args: &Args) -> Result<Option<Date>, Fail> {
+    args.value("date")
+        .map(|d| {
+            d.parse::<Date>()
+                .map_err(|e| Fail::Usage(format!("--date: {e}")))
+        })
+        .transpose()
+}
+
+// ---------------------------------------------------------------------------------------------
+// estimate
+
+const ESTIMATE_HELP: &str = "\
+tariffs estimate: the landed cost of one shipment
+
+    --origin CODE       partner: ISO code (KZ, KAZ) or name (\"Viet Nam\")     required
+    --value USD         customs value (transaction value, without freight)   required
+    --hts CODE          HTS code, 4-10 digits, with or without dots
+    --category NAME     exemption category instead of a code (energy, critical_minerals,
+                        pharmaceuticals, semiconductors, lumber, copper, bullion, other)
+    --mfn PCT           MFN ad valorem rate in percent (16.5)
+    --freight USD, --insurance USD
+    --mode MODE         ocean, air, land, mail, other (only ocean pays the HMF)
+    --date YYYY-MM-DD   entry date (default: the table's reference date, rates in full force)
+    --us-content SHARE  US content, 0 to 1 (or 25%); from 20% the reciprocal duty applies to
+                        the non-US part only
+    --section232        Section 232 goods (steel, aluminum, autos): no reciprocal duty
+    --entry-type TYPE   formal or informal (default: informal at $2,500 or less)
+    --json              machine-readable output (amounts as strings)
+    --table FILE        use FILE instead of the bundled table";
+
+const ESTIMATE_SPEC: Spec = Spec {
+    values: &[
+        "origin",
+        "value",
+        "hts",
+        "category",
+        "mfn",
+        "freight",
+        "insurance",
+        "mode",
+        "date",
+        "us-content",
+        "entry-type",
+    ],
+    switches: &["section232", "json", "help"],
+    max_positionals: 0,
+};
+
+fn flag_name(f: Field) -> String {
+    f.name().replace('_', "-")
+}
+
+pub fn estimate(rest: &[String]) -> Result<u8, Fail> {
+    let Some(args) = parse(rest, &ESTIMATE_SPEC, ESTIMATE_HELP)? else {
+        return Ok(0);
+    };
+    for required in [Field::Origin, Field::Value] {
+        if args.value(&flag_name(required)).is_none() {
+            return Err(Fail::Usage(format!(
+                "estimate needs --{}",
+                flag_name(required)
+            )));
+        }
+    }
+    let table = load_table(args.value("table"))?;
+    let section232 = if args.switch("section232") {
+        "true"
+    } else {
+        ""
+    };
+    let get = |f: Field| -> &str {
+        match f {
+            Field::Section232 => section232,
+            f => args.value(&flag_name(f)).unwrap_or(""),
+        }
+    };
+    match price_fields(&table, &get) {
+        Ok((shipment, cost)) => {
+            let text = if args.switch("json") {
+                estimate_json(&shipment, &cost)
+            } else {
+                estimate_text(&shipment, &cost)
+            };
+            print(&text)?;
+            Ok(0)
+        }
+        Err(e) => {
+            eprintln!(
+                "tariffs: --{} {:?}: {}",
+                flag_name(e.field),
+                e.value,
+                e.reason
+            );
+            Ok(1)
+        }
+    }
+}
+
+fn goods_label(s: &tariffs::Shipment) -> String {
+    match s.goods {
+        Goods::Hts(h) => format!("HTS {h}"),
+        Goods::Category(c) => format!("category {c}"),
+        Goods::Unspecified => "goods not classified".to_string(),
+    }
+}
+
+fn mode_label(m: Option<TransportMode>) -> String {
+    m.map(|m| format!("by {m}"))
+        .unwrap_or_else(|| "mode not given".into())
+}
+
+fn reciprocal_reason(c: &LandedCost<'_>) -> String {
+    let r = &c.reciprocal;
+    let mut s = match (r.exemption, r.partner_rate.status) {
+        (
+            None,
+            RateStatus::Applies {
+                rate_pct,
+                entry,
+                rate_entry,
+                ..
+            },
+        ) => {
+            let via = if entry.rate_of().is_some() {
+                format!(" (the rate of {})", rate_entry.name())
+            } else {
+                String::new()
+            };
+            format!(
+                "{}% {}{via}, in force from {}",
+                fmt_pct(rate_pct),
+                rate_entry.basis().label(),
+                rate_entry.effective_from()
+            )
+        }
+        (Some(Exemption::AnnexII(row)), _) => format!(
+            "exempt: {} line {} ({}): {}",
+            if row.basis() == tariffs::ExemptBasis::Memo {
+                "11 April memorandum"
+            } else {
+                "Annex II"
+            },
+            row.code(),
+            row.category(),
+            row.description()
+        ),
+        (Some(Exemption::Category(cat)), _) => format!("exempt: declared category {cat}"),
+        (Some(Exemption::NotSubject(row)), _) => {
+            format!("not subject: {}", row.note())
+        }
+        (Some(Exemption::Section232), _) => {
+            "excluded: Section 232 goods pay the Section 232 duties instead".to_string()
+        }
+        (Some(Exemption::NotInForce { first_from }), _) => match first_from {
+            Some(d) => format!(
+                "no reciprocal rate in force on {} (first effective {d})",
+                c.date
+            ),
+            None => format!("no reciprocal rate in force on {}", c.date),
+        },
+        (None, _) => String::new(),
+    };
+    if r.us_content_excluded {
+        s.push_str("; US content of 20% or more left out of the base (EO 14257 sec. 3(f))");
+    }
+    s
+}
+
+fn fee_note(outcome: FeeOutcome, entry: Option<&tariffs::FeeEntry>) -> String {
+    let fy = entry.map(|e| e.name()).unwrap_or("");
+    match outcome {
+        FeeOutcome::AdValorem => fy.to_string(),
+        FeeOutcome::RaisedToMinimum => format!("raised to the minimum ({fy})"),
+        FeeOutcome::CappedAtMaximum => format!("capped at the maximum ({fy})"),
+        FeeOutcome::InformalEntry => {
+            "informal entry: no ad valorem MPF (flat informal fees are not in the table)".into()
+        }
+        FeeOutcome::NotOcean => "not an ocean shipment".into(),
+        FeeOutcome::ModeNotGiven => "no --mode given: not charged".into(),
+    }
+}
+
+fn fee_outcome_name(o: FeeOutcome) -> &'static str {
+    match o {
+        FeeOutcome::AdValorem => "ad_valorem",
+        FeeOutcome::RaisedToMinimum => "raised_to_minimum",
+        FeeOutcome::CappedAtMaximum => "capped_at_maximum",
+        FeeOutcome::InformalEntry => "informal_entry",
+        FeeOutcome::NotOcean => "not_ocean",
+        FeeOutcome::ModeNotGiven => "mode_not_given",
+    }
+}
+
+fn estimate_text(s: &tariffs::Shipment, c: &LandedCost<'_>) -> String {
+    let p = c.reciprocal.partner_rate.partner;
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "{} ({}), entry {}, {}, {}\n",
+        p.name(),
+        p.code(),
+        c.date,
+        goods_label(s),
+        mode_label(s.mode)
+    );
+    let line = |t: &mut String,
+                label: &str,
+                rate: &str,
+                base: Option<Decimal>,
+                amount: Decimal,
+                note: &str| {
+        let base = base
+            .map(|b| format!("on {}", fmt_money(b)))
+            .unwrap_or_default();
+        let row = format!(
+            "  {label:<18}{rate:>9}  {base:<16}{:>14}  {note}",
+            fmt_money(amount)
+        );
+        let _ = writeln!(t, "{}", row.trim_end());
+    };
+    line(&mut t, "customs value", "", None, c.customs_value, "");
+    line(
+        &mut t,
+        "MFN duty",
+        &format!("{}%", fmt_pct(c.mfn.rate_pct)),
+        Some(c.mfn.base),
+        c.mfn.amount,
+        "",
+    );
+    line(
+        &mut t,
+        "reciprocal duty",
+        &format!("{}%", fmt_pct(c.reciprocal.charge.rate_pct)),
+        Some(c.reciprocal.charge.base),
+        c.reciprocal.charge.amount,
+        &reciprocal_reason(c),
+    );
+    for (label, fee) in [("MPF", &c.mpf), ("HMF", &c.hmf)] {
+        line(
+            &mut t,
+            label,
+            &fee.entry
+                .map(|e| format!("{}%", fmt_pct(e.rate_pct())))
+                .unwrap_or_default(),
+            fee.entry.map(|_| fee.charge.base),
+            fee.charge.amount,
+            &fee_note(fee.outcome, fee.entry),
+        );
+    }
+    line(&mut t, "freight", "", None, c.freight, "");
+    line(&mut t, "insurance", "", None, c.insurance, "");
+    let _ = writeln!(t, "  {:-<61}", "");
+    line(&mut t, "total duty", "", None, c.total_duty, "");
+    line(&mut t, "total fees", "", None, c.total_fees, "");
+    line(&mut t, "landed cost", "", None, c.landed_cost, "");
+    let _ = writeln!(
+        t,
+        "  {:<18}{:>41}",
+        "effective duty rate",
+        format!("{}%", fmt_pct(c.effective_duty_rate_pct))
+    );
+    let _ = writeln!(
+        t,
+        "\nsource of the reciprocal treatment: {}",
+        c.reciprocal.source()
+    );
+    for fee in [&c.mpf, &c.hmf] {
+        if let Some(e) = fee.entry {
+            let _ = writeln!(t, "source of the {}: {}", e.kind().as_str(), e.source());
+        }
+    }
+    t
+}
+
+fn charge_json(j: &mut Json, key: &str, ch: &tariffs::Charge) {
+    j.object(key)
+        .str("rate_pct", &fmt_pct(ch.rate_pct))
+        .str("base", &fmt_money(ch.base))
+        .str("amount", &fmt_money(ch.amount));
+}
+
+fn estimate_json(s: &tariffs::Shipment, c: &LandedCost<'_>) -> String {
+    let mut j = Json::new();
+    let p = c.reciprocal.partner_rate.partner;
+    j.begin_object();
+    j.object("origin")
+        .str("code", p.code().as_str())
+        .str("name", p.name())
+        .end_object();
+    j.str("date", &c.date.to_string());
+    match s.goods {
+        Goods::Hts(h) => j.str("hts", &h.to_string()),
+        _ => j.raw("hts", "null"),
+    };
+    match s.goods {
+        Goods::Category(cat) => j.str("category", cat.as_str()),
+        _ => j.raw("category", "null"),
+    };
+    j.opt("mode", s.mode.map(|m| m.as_str()).unwrap_or(""));
+    j.str("customs_value", &fmt_money(c.customs_value));
+    charge_json(&mut j, "mfn", &c.mfn);
+    j.end_object();
+    let (exemption, code, cat) = exemption_fields(c.reciprocal.exemption);
+    charge_json(&mut j, "reciprocal", &c.reciprocal.charge);
+    j.opt("basis", batch::basis_field(c))
+        .opt("exemption", exemption)
+        .opt("exempt_code", &code)
+        .opt("exempt_category", &cat)
+        .bool("us_content_excluded", c.reciprocal.us_content_excluded)
+        .str("reason", &reciprocal_reason(c))
+        .str("source", c.reciprocal.source());
+    j.end_object();
+    for (key, fee) in [("mpf", &c.mpf), ("hmf", &c.hmf)] {
+        charge_json(&mut j, key, &fee.charge);
+        j.str("outcome", fee_outcome_name(fee.outcome));
+        j.opt("source", fee.entry.map(|e| e.source()).unwrap_or(""));
+        j.end_object();
+    }
+    j.str("freight", &fmt_money(c.freight))
+        .str("insurance", &fmt_money(c.insurance))
+        .str("total_duty", &fmt_money(c.total_duty))
+        .str("total_fees", &fmt_money(c.total_fees))
+        .str("landed_cost", &fmt_money(c.landed_cost))
+        .str(
+            "effective_duty_rate_pct",
+            &fmt_pct(c.effective_duty_rate_pct),
+        );
+    j.end_object();
+    j.finish()
+}
+
+// ---------------------------------------------------------------------------------------------
+// batch
+
+const BATCH_HELP: &str = "\
+tariffs batch FILE|-: price a CSV of shipments
+
+Input columns, matched by name in any order (unknown columns are ignored):
+    id, origin, value                                       required
+    hts, category, mfn, freight, insurance, mode, date,     optional, as the estimate flags
+    us_content, section232, entry_type
+Output: one row per priced input row, in input order (columns in the README).
+
+    -o, --output FILE   write the results to FILE (via a temporary file renamed at the end);
+                        default standard output
+    --errors FILE       write rejected rows (line, id, column, value, reason) to FILE;
+                        default standard error
+    --strict            stop at the first rejected row
+    --table FILE        use FILE instead of the bundled table
+
+Exit codes: 0 all rows priced; 1 some rows rejected; 2 usage error, unreadable input,
+invalid table.";
+
+const BATCH_SPEC: Spec = Spec {
+    values: &["output", "errors"],
+    switches: &["strict", "help"],
+    max_positionals: 1,
+};
+
+/// Where rejected rows go: a CSV file, or one line each on standard error.
+enum ErrorSink {
+    Stderr,
+    File(Box<csv::Writer<Output>>),
+}
+
+impl ErrorSink {
+    fn create(path: Option<&str>) -> Result<ErrorSink, Fail> {
+        match path {
+            None => Ok(ErrorSink::Stderr),
+            Some(p) => {
+                let mut w = csv::Writer::from_writer(Output::create(Some(p)).map_err(Fail::Input)?);
+                w.write_record(ERROR_COLUMNS)
+                    .map_err(|e| Fail::Input(format!("cannot write {p}: {e}")))?;
+                Ok(ErrorSink::File(Box::new(w)))
+            }
+        }
+    }
+
+    fn report(&mut self, e: &RowError) -> std::io::Result<()> {
+        match self {
+            ErrorSink::Stderr => writeln!(std::io::stderr(), "tariffs: rejected {e}"),
+            ErrorSink::File(w) => w.write_record(e.record()).map_err(std::io::Error::other),
+        }
+    }
+
+    fn commit(self) -> Result<(), Fail> {
+        match self {
+            ErrorSink::Stderr => Ok(()),
+            ErrorSink::File(w) => w
+                .into_inner()
+                .map_err(|e| Fail::Input(format!("cannot write the error report: {}", e.error())))?
+                .commit()
+                .map_err(|e| Fail::Input(format!("cannot write the error report: {e}"))),
+        }
+    }
+}
+
+struct Reporter {
+    errors: ErrorSink,
+    progress: bool,
+}
+
+impl BatchObserver for Reporter {
+    fn ignored_columns(&mut self, columns: &[String]) {
+        eprintln!(
+            "tariffs: ignoring unknown column(s): {}",
+            columns.join(", ")
+        );
+    }
+    fn row_error(&mut self, error: &RowError) -> std::io::Result<()> {
+        self.errors.report(error)
+    }
+    fn progress(&mut self, rows: u64) {
+        if self.progress {
+            eprint!("\r{rows} rows read");
+        }
+    }
+}
+
+fn input_arg<'a>(args: &'a Args, cmd: &str) -> Result<&'a str, Fail> {
+    args.positionals.first().map(String::as_str).ok_or_else(|| {
+        Fail::Usage(format!(
+            "{cmd} needs an input FILE (or - for standard input)"
+        ))
+    })
+}
+
+pub fn batch(rest: &[String]) -> Result<u8, Fail> {
+    let Some(args) = parse(rest, &BATCH_SPEC, BATCH_HELP)? else {
+        return Ok(0);
+    };
+    let path = input_arg(&args, "batch")?;
+    let table = load_table(args.value("table"))?;
+    let input = open_input(path).map_err(Fail::Input)?;
+    let mut output = Output::create(args.value("output")).map_err(Fail::Input)?;
+    let mut reporter = Reporter {
+        errors: ErrorSink::create(args.value("errors"))?,
+        progress: stderr_is_terminal(),
+    };
+    let strict = args.switch("strict");
+    let result = price_csv(&table, input, &mut output, &mut reporter, strict);
+    if reporter.progress {
+        eprint!("\r\x1b[K");
+    }
+    let summary = result.map_err(|e| Fail::Input(format!("{path}: {e}")))?;
+    if summary.stopped {
+        // --strict: the results are incomplete, so no output file is left behind.
+        drop(output);
+        reporter.errors.commit()?;
+        print_summary(&summary);
+        eprintln!("tariffs: stopped at the first rejected row (--strict)");
+        return Ok(1);
+    }
+    output
+        .commit()
+        .map_err(|e| Fail::Input(format!("cannot write the output: {e}")))?;
+    reporter.errors.commit()?;
+    print_summary(&summary);
+    Ok(if summary.rejected > 0 { 1 } else { 0 })
+}
+
+fn print_summary(s: &BatchSummary) {
+    eprintln!(
+        "rows read {}: priced {}, rejected {}\ntotals of priced rows: customs value {}, duty {}, fees {}, landed cost {}",
+        s.rows_read,
+        s.priced,
+        s.rejected,
+        fmt_money(s.total_value),
+        fmt_money(s.total_duty),
+        fmt_money(s.total_fees),
+        fmt_money(s.total_landed)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// exempt-share
+
+const EXEMPT_HELP: &str = "\
+tariffs exempt-share [--origin CODE] FILE|-: exempt share and effective rate of a basket
+
+Input columns: value (required); hts or category (a line with neither is dutiable); origin
+(required without --origin: the file is then reported per origin). Other columns are ignored.
+
+    --origin CODE       the basket's origin (overrides any origin column)
+    --date YYYY-MM-DD   rates and exemptions in force on that date (default: reference date)
+    --errors FILE       write rejected lines to FILE (default standard error)
+    --json              machine-readable output
+    --table FILE        use FILE instead of the bundled table";
+
+const EXEMPT_SPEC: Spec = Spec {
+    values: &["origin", "date", "errors"],
+    switches: &["json", "help"],
+    max_positionals: 1,
+};
+
+pub fn exempt_share(rest: &[String]) -> Result<u8, Fail> {
+    let Some(args) = parse(rest, &EXEMPT_SPEC, EXEMPT_HELP)? else {
+        return Ok(0);
+    };
+    let path = input_arg(&args, "exempt-share")?;
+    let table = load_table(args.value("table"))?;
+    let date = date_flag(&args)?;
+    let fixed_origin = match args.value("origin") {
+        Some(o) => Some(
+            table
+                .partner(o)
+                .map_err(|e| Fail::Usage(format!("--origin: {e}")))?
+                .code(),
+        ),
+        None => None,
+    };
+    let input = open_input(path).map_err(Fail::Input)?;
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let header = rdr
+        .headers()
+        .map_err(|e| Fail::Input(format!("{path}: {e}")))?
+        .clone();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.trim().trim_start_matches('\u{feff}') == name)
+    };
+    let (c_value, c_hts, c_cat, c_origin, c_id) = (
+        col("value"),
+        col("hts"),
+        col("category"),
+        col("origin"),
+        col("id"),
+    );
+    let Some(c_value) = c_value else {
+        return Err(Fail::Input(format!(
+            "{path}: the input has no \"value\" column"
+        )));
+    };
+    if fixed_origin.is_none() && c_origin.is_none() {
+        return Err(Fail::Usage(
+            "exempt-share needs --origin, or an origin column in the input".into(),
+        ));
+    }
+    let mut errors = ErrorSink::create(args.value("errors"))?;
+    let mut baskets: Vec<(CountryCode, tariffs::Basket<'_>)> = Vec::new();
+    let (mut read, mut rejected) = (0u64, 0u64);
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) if e.is_io_error() => return Err(Fail::Input(format!("{path}: {e}"))),
+            Err(e) => {
+                read += 1;
+                rejected += 1;
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                report(
+                    &mut errors,
+                    line,
+                    "",
+                    None,
+                    "",
+                    &format!("unreadable row: {e}"),
+                )?;
+                continue;
+            }
+        }
+        read += 1;
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let get = |c: Option<usize>| c.and_then(|i| rec.get(i)).unwrap_or("").trim();
+        let id = get(c_id);
+        match basket_line(
+            &table,
+            fixed_origin,
+            &get,
+            (c_value, c_hts, c_cat, c_origin),
+        )
+        .and_then(|(origin, line)| {
+            let i = match baskets.iter().position(|(o, _)| *o == origin) {
+                Some(i) => i,
+                None => {
+                    let b = table
+                        .basket(origin, date)
+                        .map_err(|e| ("origin", get(c_origin).to_string(), e.to_string()))?;
+                    baskets.push((origin, b));
+                    baskets.len() - 1
+                }
+            };
+            baskets[i].1.add(&line).map_err(|e| {
+                let field = tariffs::batch::field_of(&e)
+                    .map(|f| f.name())
+                    .unwrap_or("value");
+                let value = match field {
+                    "hts" => get(c_hts),
+                    _ => get(Some(c_value)),
+                };
+                (field, value.to_string(), e.to_string())
+            })
+        }) {
+            Ok(_) => {}
+            Err((column, value, reason)) => {
+                rejected += 1;
+                report(&mut errors, line, id, Some(column), &value, &reason)?;
+            }
+        }
+    }
+    errors.commit()?;
+    let reports = baskets
+        .iter()
+        .map(|(_, b)| b.report())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Fail::Input(e.to_string()))?;
+    let text = if args.switch("json") {
+        basket_json(&reports, read, rejected)
+    } else {
+        reports
+            .iter()
+            .map(basket_text)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    print(&text)?;
+    eprintln!(
+        "lines read {read}: used {}, rejected {rejected}",
+        read - rejected
+    );
+    Ok(if rejected > 0 { 1 } else { 0 })
+}
+
+type LineError = (&'static str, String, String);
+
+fn basket_line<'r>(
+    table: &RateTable,
+    fixed_origin: Option<CountryCode>,
+    get: &impl Fn(Option<usize>) -> &'r str,
+    (c_value, c_hts, c_cat, c_origin): (usize, Option<usize>, Option<usize>, Option<usize>),
+) -> Result<(CountryCode, BasketLine), LineError> {
+    let origin = match fixed_origin {
+        Some(o) => o,
+        None => {
+            let o = get(c_origin);
+            table
+                .partner(o)
+                .map_err(|e| ("origin", o.to_string(), e.to_string()))?
+                .code()
+        }
+    };
+    let v = get(Some(c_value));
+    let value = Decimal::from_str_exact(v)
+        .map_err(|_| ("value", v.to_string(), "not a number".to_string()))?;
+    let (h, c) = (get(c_hts), get(c_cat));
+    let goods = match (h.is_empty(), c.is_empty()) {
+        (false, false) => {
+            return Err((
+                "category",
+                c.to_string(),
+                "give an HTS code or a category, not both".into(),
+            ))
+        }
+        (false, true) => Goods::Hts(
+            h.parse::<HtsCode>()
+                .map_err(|e| ("hts", h.to_string(), e.to_string()))?,
+        ),
+        (true, false) => Goods::Category(
+            c.parse::<Category>()
+                .map_err(|e| ("category", c.to_string(), e.to_string()))?,
+        ),
+        (true, true) => Goods::Unspecified,
+    };
+    Ok((origin, BasketLine { goods, value }))
+}
+
+fn report(
+    errors: &mut ErrorSink,
+    line: u64,
+    id: &str,
+    column: Option<&'static str>,
+    value: &str,
+    reason: &str,
+) -> Result<(), Fail> {
+    errors
+        .report(&RowError {
+            line,
+            id: id.to_string(),
+            column,
+            value: value.to_string(),
+            reason: reason.to_string(),
+        })
+        .map_err(|e| Fail::Input(format!("cannot write the error report: {e}")))
+}
+
+fn share_pct(share: Decimal) -> String {
+    let mut p = share * Decimal::ONE_HUNDRED;
+    p.rescale(2);
+    format!("{p}%")
+}
+
+fn rate_label(r: &BasketReport<'_>) -> String {
+    match r.partner_rate.status {
+        RateStatus::Applies {
+            rate_pct,
+            rate_entry,
+            ..
+        } => {
+            format!(
+                "reciprocal rate {}% ({})",
+                fmt_pct(rate_pct),
+                rate_entry.basis().label()
+            )
+        }
+        RateStatus::NotSubject { entry } => format!("not subject: {}", entry.note()),
+        RateStatus::NotInForce { .. } => "no reciprocal rate in force".into(),
+    }
+}
+
+fn rate_source<'a>(r: &BasketReport<'a>) -> &'a str {
+    match r.partner_rate.status {
+        RateStatus::Applies { rate_entry, .. } => rate_entry.source(),
+        RateStatus::NotSubject { entry } => entry.source(),
+        RateStatus::NotInForce { .. } => "",
+    }
+}
+
+fn basket_text(r: &BasketReport<'_>) -> String {
+    let p = r.partner_rate.partner;
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "{} ({}), {}: {}",
+        p.name(),
+        p.code(),
+        r.partner_rate.date,
+        rate_label(r)
+    );
+    let _ = writeln!(
+        t,
+        "  {:<20}{:>18}{:>10}",
+        "exempt category", "value", "share"
+    );
+    for c in &r.by_category {
+        let _ = writeln!(
+            t,
+            "  {:<20}{:>18}{:>10}",
+            c.category.as_str(),
+            fmt_money(c.value),
+            share_pct(c.share)
+        );
+    }
+    let dutiable_share = Decimal::ONE - r.exempt_share;
+    let _ = writeln!(
+        t,
+        "  {:<20}{:>18}{:>10}",
+        "exempt",
+        fmt_money(r.exempt_value),
+        share_pct(r.exempt_share)
+    );
+    let _ = writeln!(
+        t,
+        "  {:<20}{:>18}{:>10}",
+        "dutiable",
+        fmt_money(r.dutiable_value),
+        if r.total_value.is_zero() {
+            "0.00%".into()
+        } else {
+            share_pct(dutiable_share)
+        }
+    );
+    let _ = writeln!(t, "  {:<20}{:>18}", "total", fmt_money(r.total_value));
+    let _ = writeln!(
+        t,
+        "  {:<20}{:>18}",
+        "reciprocal duty",
+        fmt_money(r.reciprocal_duty)
+    );
+    let _ = writeln!(
+        t,
+        "  {:<20}{:>18}",
+        "effective rate",
+        format!("{}%", fmt_pct(r.effective_rate_pct))
+    );
+    let src = rate_source(r);
+    if !src.is_empty() {
+        let _ = writeln!(t, "  source: {src}");
+    }
+    t
+}
+
+fn basket_json(reports: &[BasketReport<'_>], read: u64, rejected: u64) -> String {
+    let mut j = Json::new();
+    j.begin_object();
+    j.num("lines_read", read).num("lines_rejected", rejected);
+    j.array("baskets");
+    for r in reports {
+        let p = r.partner_rate.partner;
+        j.begin_object();
+        j.object("origin")
+            .str("code", p.code().as_str())
+            .str("name", p.name())
+            .end_object();
+        j.str("date", &r.partner_rate.date.to_string())
+            .str("reciprocal_rate_pct", &fmt_pct(r.reciprocal_rate_pct))
+            .str("rate", &rate_label(r))
+            .opt("source", rate_source(r))
+            .str("total_value", &fmt_money(r.total_value))
+            .str("exempt_value", &fmt_money(r.exempt_value))
+            .str("exempt_share", &r.exempt_share.normalize().to_string())
+            .str("dutiable_value", &fmt_money(r.dutiable_value));
+        j.array("by_category");
+        for c in &r.by_category {
+            j.begin_object()
+                .str("category", c.category.as_str())
+                .str("value", &fmt_money(c.value))
+                .str("share", &c.share.normalize().to_string())
+                .end_object();
+        }
+        j.end_array();
+        j.str("reciprocal_duty", &fmt_money(r.reciprocal_duty))
+            .str("effective_rate_pct", &fmt_pct(r.effective_rate_pct));
+        j.end_object();
+    }
+    j.end_array();
+    j.end_object();
+    j.finish()
+}
+
+// ---------------------------------------------------------------------------------------------
+// rates
+
+const RATES_HELP: &str = "\
+tariffs rates: the table as loaded, with the source of every row
+
+    --partner NAME      rows of one partner (and of the partner whose rate it takes)
+    --hts CODE          exemption rows covering or under CODE (implies --kind exempt)
+    --date YYYY-MM-DD   rows in force on that date
+    --kind KIND         rate (default), exempt, fee or all
+    --format FORMAT     text (default), csv (the table format: a file you can edit and load
+                        back with --table), json
+    --table FILE        use FILE instead of the bundled table";
+
+const RATES_SPEC: Spec = Spec {
+    values: &["partner", "hts", "date", "kind", "format"],
+    switches: &["help"],
+    max_positionals: 0,
+};
+
+/// One row of the table, as text cells in the order of the table's columns.
+fn row_cells(row: Row<'_>) -> [String; 15] {
+    let opt = |d: Option<Decimal>| d.map(fmt_pct).unwrap_or_default();
+    let date = |d: Option<Date>| d.map(|d| d.to_string()).unwrap_or_default();
+    match row {
+        Row::Rate(r) => [
+            "rate".into(),
+            r.code()
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "*".into()),
+            r.name().into(),
+            opt(r.rate_pct()),
+            opt(r.charged_pct()),
+            opt(r.chart_pct()),
+            r.basis().as_str().into(),
+            r.rate_of().map(|c| c.to_string()).unwrap_or_default(),
+            String::new(),
+            String::new(),
+            String::new(),
+            r.effective_from().to_string(),
+            date(r.effective_to()),
+            r.source().into(),
+            r.note().into(),
+        ],
+        Row::Exempt(e) => [
+            "exempt".into(),
+            e.code().to_string(),
+            e.description().into(),
+            String::new(),
+            String::new(),
+            String::new(),
+            e.basis().as_str().into(),
+            String::new(),
+            e.category().as_str().into(),
+            String::new(),
+            String::new(),
+            e.effective_from().to_string(),
+            date(e.effective_to()),
+            e.source().into(),
+            e.note().into(),
+        ],
+        Row::Fee(f) => [
+            "fee".into(),
+            f.kind().as_str().into(),
+            f.name().into(),
+            fmt_pct(f.rate_pct()),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            f.min_usd().map(fmt_money).unwrap_or_default(),
+            f.max_usd().map(fmt_money).unwrap_or_default(),
+            date(f.effective_from()),
+            date(f.effective_to()),
+            f.source().into(),
+            f.note().into(),
+        ],
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Row<'a> {
+    Rate(&'a tariffs::RateEntry),
+    Exempt(&'a tariffs::ExemptEntry),
+    Fee(&'a tariffs::FeeEntry),
+}
+
+fn in_force(from: Option<Date>, to: Option<Date>, date: Option<Date>) -> bool {
+    date.is_none_or(|d| from.is_none_or(|f| f <= d) && to.is_none_or(|t| d < t))
+}
+
+pub fn rates(rest: &[String]) -> Result<u8, Fail> {
+    let Some(args) = parse(rest, &RATES_SPEC, RATES_HELP)? else {
+        return Ok(0);
+    };
+    let table = load_table(args.value("table"))?;
+    let date = date_flag(&args)?;
+    let hts = args
+        .value("hts")
+        .map(|h| {
+            h.parse::<HtsCode>()
+                .map_err(|e| Fail::Usage(format!("--hts: {e}")))
+        })
+        .transpose()?;
+    let kind = args
+        .value("kind")
+        .unwrap_or(if hts.is_some() { "exempt" } else { "rate" });
+    if !matches!(kind, "rate" | "exempt" | "fee" | "all") {
+        return Err(Fail::Usage(format!(
+            "--kind {kind:?}: use rate, exempt, fee or all"
+        )));
+    }
+    // A partner's own rows, plus the rows it takes its rate from (or the `*` rows when the
+    // table does not list it).
+    let partner_codes: Option<Vec<Option<CountryCode>>> = match args.value("partner") {
+        None => None,
+        Some(q) => {
+            let p = table
+                .partner(q)
+                .map_err(|e| Fail::Usage(format!("--partner: {e}")))?;
+            let mut codes = vec![if p.listed() { Some(p.code()) } else { None }];
+            codes.extend(
+                table
+                    .rates()
+                    .filter(|r| r.code() == Some(p.code()))
+                    .filter_map(|r| r.rate_of().map(Some)),
+            );
+            codes.dedup();
+            Some(codes)
+        }
+    };
+    let mut rows: Vec<Row<'_>> = Vec::new();
+    if matches!(kind, "rate" | "all") {
+        rows.extend(
+            table
+                .rates()
+                .filter(|r| partner_codes.as_ref().is_none_or(|c| c.contains(&r.code())))
+                .filter(|r| in_force(Some(r.effective_from()), r.effective_to(), date))
+                .map(Row::Rate),
+        );
+    }
+    if matches!(kind, "exempt" | "all") {
+        rows.extend(
+            table
+                .exemptions()
+                .iter()
+                .filter(|e| hts.is_none_or(|h| e.code().covers(h) || h.covers(e.code())))
+                .filter(|e| in_force(Some(e.effective_from()), e.effective_to(), date))
+                .map(Row::Exempt),
+        );
+    }
+    if matches!(kind, "fee" | "all") {
+        rows.extend(
+            table
+                .fees()
+                .iter()
+                .filter(|f| in_force(f.effective_from(), f.effective_to(), date))
+                .map(Row::Fee),
+        );
+    }
+    let text = match args.value("format").unwrap_or("text") {
+        "text" => rates_text(&rows),
+        "csv" => {
+            let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+            let mut write = || -> Result<Vec<u8>, csv::Error> {
+                w.write_record(tariffs::TABLE_COLUMNS)?;
+                for r in &rows {
+                    w.write_record(row_cells(*r))?;
+                }
+                w.flush()?;
+                Ok(w.get_ref().clone())
+            };
+            let bytes = write().map_err(|e| Fail::Input(e.to_string()))?;
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+        "json" => {
+            let mut j = Json::new();
+            j.begin_array();
+            for r in &rows {
+                j.begin_object();
+                for (col, cell) in tariffs::TABLE_COLUMNS.iter().zip(row_cells(*r)) {
+                    j.opt(col, &cell);
+                }
+                j.end_object();
+            }
+            j.end_array();
+            j.finish()
+        }
+        other => {
+            return Err(Fail::Usage(format!(
+                "--format {other:?}: use text, csv or json"
+            )))
+        }
+    };
+    print(&text)?;
+    Ok(0)
+}
+
+fn rates_text(rows: &[Row<'_>]) -> String {
+    let mut t = String::new();
+    let mut last_kind = "";
+    for row in rows {
+        let c = row_cells(*row);
+        if c[0] != last_kind {
+            let header = match row {
+                Row::Rate(_) => "code name                               rate basis       of  in force (from..to)    source",
+                Row::Exempt(_) => "code          category           basis  in force (from..to)    description                               source",
+                Row::Fee(_) => "fee  name                                  rate  limits (USD)             in force (from..to)    source",
+            };
+            if !last_kind.is_empty() {
+                t.push('\n');
+            }
+            let _ = writeln!(t, "{header}");
+            last_kind = match row {
+                Row::Rate(_) => "rate",
+                Row::Exempt(_) => "exempt",
+                Row::Fee(_) => "fee",
+            };
+        }
+        let period = format!("{}..{}", c[11], c[12]);
+        let _ = match row {
+            Row::Rate(_) => writeln!(
+                t,
+                "{:<4} {:<32.32} {:>6} {:<11} {:<3} {:<22} {}",
+                c[1],
+                c[2],
+                if c[3].is_empty() {
+                    "-".into()
+                } else {
+                    format!("{}%", c[3])
+                },
+                c[6],
+                c[7],
+                period,
+                c[13]
+            ),
+            Row::Exempt(_) => writeln!(
+                t,
+                "{:<13} {:<18} {:<6} {:<22} {:<40.40}  {}",
+                c[1], c[8], c[6], period, c[2], c[13]
+            ),
+            Row::Fee(_) => writeln!(
+                t,
+                "{:<4} {:<34} {:>7}% min {:>7} max {:>7} {:<22} {}",
+                c[1], c[2], c[3], c[9], c[10], period, c[13]
+            ),
+        };
+    }
+    if rows.is_empty() {
+        t.push_str("no rows match\n");
+    }
+    t
+}
+
+// ---------------------------------------------------------------------------------------------
+// rate-from-trade
+
+const FORMULA_HELP: &str = "\
+tariffs rate-from-trade --imports USD --exports USD: the published formula
+
+    --imports USD   US imports from the partner (customs basis)
+    --exports USD   US exports to the partner
+    --json          machine-readable output
+
+charged = (imports - exports) / imports as a whole percent, at least 10;
+reciprocal = half of that, rounded up, at least 10 (the chart's reading);
+the exact-half reading halves the unrounded ratio (Vietnam's and Japan's chart figures).";
+
+const FORMULA_SPEC: Spec = Spec {
+    values: &["imports", "exports"],
+    switches: &["json", "help"],
+    max_positionals: 0,
+};
+
+pub fn rate_from_trade(rest: &[String]) -> Result<u8, Fail> {
+    let Some(args) = parse(rest, &FORMULA_SPEC, FORMULA_HELP)? else {
+        return Ok(0);
+    };
+    let num = |name: &str| -> Result<Decimal, Fail> {
+        let v = args
+            .value(name)
+            .ok_or_else(|| Fail::Usage(format!("rate-from-trade needs --{name}")))?;
+        Decimal::from_str_exact(v).map_err(|_| Fail::Usage(format!("--{name} {v:?}: not a number")))
+    };
+    let f = match tariffs::rate_from_trade(num("imports")?, num("exports")?) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("tariffs: {e}");
+            return Ok(1);
+        }
+    };
+    let text = if args.switch("json") {
+        let mut j = Json::new();
+        j.begin_object()
+            .str("imports", &f.imports.to_string())
+            .str("exports", &f.exports.to_string())
+            .str("deficit_ratio_pct", &fmt_pct(f.deficit_ratio_pct))
+            .str("charged_pct", &fmt_pct(f.charged_pct))
+            .str("reciprocal_pct", &fmt_pct(f.reciprocal_pct))
+            .str(
+                "reciprocal_exact_half_pct",
+                &fmt_pct(f.reciprocal_exact_half_pct),
+            )
+            .end_object();
+        j.finish()
+    } else {
+        format!(
+            "deficit ratio (m - x) / m   {}%\ncharged                     {}%\nreciprocal                  {}%   half the whole-percent ratio, rounded up (the chart)\nreciprocal, exact half      {}%   half the exact ratio, rounded up",
+            fmt_pct(f.deficit_ratio_pct),
+            fmt_pct(f.charged_pct),
+            fmt_pct(f.reciprocal_pct),
+            fmt_pct(f.reciprocal_exact_half_pct)
+        )
+    };
+    print(&text)?;
+    Ok(0)
+}

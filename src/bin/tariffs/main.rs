@@ -1,0 +1,141 @@
+//! `tariffs`: the command-line estimator. A thin layer over the library: every figure it
+//! prints comes from the same API a crate user calls.
+
+#![allow(missing_docs)] // a binary: its items are documented for readers, not rustdoc
+
+mod args;
+mod commands;
+mod io;
+mod json;
+
+use std::process::ExitCode;
+
+use tariffs::RateTable;
+
+pub(crate) const USAGE: &str = "\
+tariffs: US reciprocal-tariff (EO 14257) estimator
+
+USAGE:
+    tariffs estimate --origin CODE --value USD [--hts CODE | --category NAME] [--mfn PCT]
+                     [--freight USD] [--insurance USD] [--mode ocean|air|land|mail|other]
+                     [--date YYYY-MM-DD] [--us-content SHARE] [--section232]
+                     [--entry-type formal|informal] [--json]
+    tariffs batch FILE|- [-o FILE] [--errors FILE] [--strict]
+    tariffs exempt-share [--origin CODE] [--date YYYY-MM-DD] [--errors FILE] [--json] FILE|-
+    tariffs rates [--partner NAME] [--hts CODE] [--date YYYY-MM-DD]
+                  [--kind rate|exempt|fee|all] [--format text|csv|json]
+    tariffs rate-from-trade --imports USD --exports USD [--json]
+
+Every command takes --table FILE to use your own table instead of the bundled one.
+    tariffs --version    crate and bundled-table versions
+    tariffs COMMAND --help
+
+Exit codes: 0 all priced; 1 some rows rejected; 2 usage error, unreadable input or invalid table.";
+
+/// How a run failed as a whole.
+pub(crate) enum Fail {
+    /// Wrong arguments (exit 2, with a hint).
+    Usage(String),
+    /// Unreadable input, invalid table, unwritable output (exit 2).
+    Input(String),
+}
+
+fn main() -> ExitCode {
+    let mut argv = Vec::new();
+    for a in std::env::args_os().skip(1) {
+        match a.into_string() {
+            Ok(s) => argv.push(s),
+            Err(a) => {
+                eprintln!("tariffs: argument {a:?} is not valid UTF-8");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    match run(&argv) {
+        Ok(code) => ExitCode::from(code),
+        Err(Fail::Usage(msg)) => {
+            eprintln!("tariffs: {msg}\n(run `tariffs --help` for usage)");
+            ExitCode::from(2)
+        }
+        Err(Fail::Input(msg)) => {
+            eprintln!("tariffs: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(argv: &[String]) -> Result<u8, Fail> {
+    let Some(cmd) = argv.first() else {
+        commands::print(USAGE)?;
+        return Ok(0);
+    };
+    let rest = &argv[1..];
+    match cmd.as_str() {
+        "-h" | "--help" | "help" => {
+            commands::print(USAGE)?;
+            Ok(0)
+        }
+        "-V" | "--version" => {
+            commands::print(&version())?;
+            Ok(0)
+        }
+        "estimate" => commands::estimate(rest),
+        "batch" => commands::batch(rest),
+        "exempt-share" => commands::exempt_share(rest),
+        "rates" => commands::rates(rest),
+        "rate-from-trade" => commands::rate_from_trade(rest),
+        other => Err(Fail::Usage(format!("unknown command {other:?}"))),
+    }
+}
+
+/// The table in use: the bundled one, or a user's (`--table FILE`).
+pub(crate) enum Table {
+    Bundled(&'static RateTable),
+    Owned(Box<RateTable>),
+}
+
+impl std::ops::Deref for Table {
+    type Target = RateTable;
+    fn deref(&self) -> &RateTable {
+        match self {
+            Table::Bundled(t) => t,
+            Table::Owned(t) => t,
+        }
+    }
+}
+
+/// The table to use: `--table FILE`, or the bundled one.
+pub(crate) fn load_table(path: Option<&str>) -> Result<Table, Fail> {
+    match path {
+        None => RateTable::try_bundled()
+            .map(Table::Bundled)
+            .map_err(|e| Fail::Input(e.to_string())),
+        Some(p) => RateTable::from_path(p)
+            .map(|t| Table::Owned(Box::new(t)))
+            .map_err(|e| Fail::Input(format!("invalid table: {e}"))),
+    }
+}
+
+/// 64-bit FNV-1a of the bundled table's text: identifies the exact data shipped.
+fn fingerprint(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn version() -> String {
+    let mut s = format!("tariffs {}\n", env!("CARGO_PKG_VERSION"));
+    match RateTable::try_bundled() {
+        Ok(t) => s.push_str(&format!(
+            "bundled table: {} (reference date {}): {} rate, {} exemption and {} fee rows; fnv1a64 {:016x}",
+            tariffs::BUNDLED_LABEL,
+            t.reference_date().map(|d| d.to_string()).unwrap_or_default(),
+            t.rates().count(),
+            t.exemptions().len(),
+            t.fees().len(),
+            fingerprint(tariffs::BUNDLED_CSV),
+        )),
+        Err(e) => s.push_str(&format!("bundled table: invalid: {e}")),
+    }
+    s
+}

@@ -1,0 +1,433 @@
+//! End-to-end tests of the `tariffs` binary.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+use crate::data;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_tariffs"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("runs")
+}
+
+fn run_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("writes");
+    child.wait_with_output().expect("runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
+}
+
+fn csv_rows(text: &str) -> Vec<HashMap<String, String>> {
+    csv::Reader::from_reader(text.as_bytes())
+        .deserialize()
+        .map(|r| r.expect("csv row"))
+        .collect()
+}
+
+fn sample() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/shipments.csv")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tariffs-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    dir
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn estimate_text_and_json() {
+    let args = [
+        "estimate",
+        "--origin",
+        "Kazakhstan",
+        "--value",
+        "10000",
+        "--hts",
+        "6109.10.00",
+        "--mfn",
+        "16.5",
+        "--mode",
+        "ocean",
+        "--date",
+        "2025-04-09",
+    ];
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    for needle in [
+        "Kazakhstan (KZ)",
+        "2700.00",
+        "14397.14",
+        "43.5%",
+        "Annex I",
+        "EO 14257 Annex I",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
+    let mut with_json = args.to_vec();
+    with_json.push("--json");
+    let j = json(&run(&with_json));
+    assert_eq!(j["reciprocal"]["amount"], "2700.00");
+    assert_eq!(j["reciprocal"]["rate_pct"], "27");
+    assert_eq!(j["reciprocal"]["basis"], "annex1");
+    assert_eq!(j["mpf"]["amount"], "34.64");
+    assert_eq!(j["hmf"]["amount"], "12.50");
+    assert_eq!(j["landed_cost"], "14397.14");
+    assert_eq!(j["origin"]["code"], "KZ");
+    // An exempt line says why, with its source.
+    let j = json(&run(&[
+        "estimate",
+        "--origin",
+        "KZ",
+        "--value",
+        "1000",
+        "--hts",
+        "2709.00.20",
+        "--json",
+    ]));
+    assert_eq!(j["reciprocal"]["exemption"], "annex2");
+    assert_eq!(j["reciprocal"]["exempt_code"], "2709.00.20");
+    assert_eq!(
+        j["reciprocal"]["source"],
+        "EO 14257 Annex II (HTS 9903.01.32)"
+    );
+}
+
+#[test]
+fn estimate_errors() {
+    let o = run(&["estimate", "--origin", "Kazakstan", "--value", "10"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("did you mean Kazakhstan (KZ)?"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["estimate", "--value", "10"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "missing --origin is a usage error"
+    );
+    let o = run(&[
+        "estimate", "--origin", "KZ", "--value", "10", "--colour", "red",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown option --colour"));
+    let o = run(&["frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!stderr(&o).contains("panicked"));
+}
+
+#[test]
+fn batch_equals_single_estimates() {
+    let o = run(&["batch", s(&sample())]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows = csv_rows(&stdout(&o));
+    let inputs = csv_rows(&std::fs::read_to_string(sample()).expect("sample"));
+    assert_eq!(rows.len(), inputs.len());
+    assert!(stderr(&o).contains(&format!(
+        "rows read {}: priced {}, rejected 0",
+        rows.len(),
+        rows.len()
+    )));
+    for (input, row) in inputs.iter().zip(&rows) {
+        assert_eq!(input["id"], row["id"], "order kept");
+        let mut args = vec!["estimate".to_string(), "--json".to_string()];
+        for (k, v) in input {
+            if k == "id" || v.is_empty() {
+                continue;
+            }
+            if k == "section232" {
+                if v == "true" {
+                    args.push("--section232".into());
+                }
+                continue;
+            }
+            args.push(format!("--{}", k.replace('_', "-")));
+            args.push(v.clone());
+        }
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let single = run(&refs);
+        assert_eq!(
+            single.status.code(),
+            Some(0),
+            "{}: {}",
+            row["id"],
+            stderr(&single)
+        );
+        let j = json(&single);
+        for (col, ptr) in [
+            ("mfn_duty", "/mfn/amount"),
+            ("reciprocal_rate_pct", "/reciprocal/rate_pct"),
+            ("reciprocal_duty", "/reciprocal/amount"),
+            ("mpf", "/mpf/amount"),
+            ("hmf", "/hmf/amount"),
+            ("landed_cost", "/landed_cost"),
+            ("effective_rate_pct", "/effective_duty_rate_pct"),
+            ("source", "/reciprocal/source"),
+        ] {
+            assert_eq!(
+                j.pointer(ptr).and_then(Value::as_str),
+                Some(row[col].as_str()),
+                "{} {col}",
+                row["id"]
+            );
+        }
+    }
+}
+
+#[test]
+fn batch_stdin_stdout() {
+    let input = std::fs::read(sample()).expect("sample");
+    let piped = run_stdin(&["batch", "-"], &input);
+    let from_file = run(&["batch", s(&sample())]);
+    assert_eq!(piped.status.code(), Some(0));
+    assert_eq!(piped.stdout, from_file.stdout);
+}
+
+#[test]
+fn batch_bad_rows_nothing_lost() {
+    let dir = tmp("bad");
+    let (out, errs) = (dir.join("out.csv"), dir.join("errors.csv"));
+    let o = run(&[
+        "batch",
+        s(&data("shipments_bad.csv")),
+        "-o",
+        s(&out),
+        "--errors",
+        s(&errs),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "some rows rejected");
+    let err = stderr(&o);
+    assert!(err.contains("rows read 10: priced 2, rejected 8"), "{err}");
+    assert!(err.contains("ignoring unknown column(s): colour"), "{err}");
+    let priced = csv_rows(&std::fs::read_to_string(&out).expect("output"));
+    let rejected = csv_rows(&std::fs::read_to_string(&errs).expect("errors"));
+    assert_eq!(
+        priced.len() + rejected.len(),
+        10,
+        "every row is in one file or the other"
+    );
+    let ids: Vec<_> = priced.iter().map(|r| r["id"].as_str()).collect();
+    assert_eq!(ids, ["ok-1", "ok-2"]);
+    let by_id: HashMap<_, _> = rejected.iter().map(|r| (r["id"].as_str(), r)).collect();
+    assert_eq!(by_id["bad-origin"]["line"], "3");
+    assert_eq!(by_id["bad-origin"]["column"], "origin");
+    assert_eq!(by_id["bad-value"]["value"], "12x");
+    assert_eq!(by_id["bad-hts"]["column"], "hts");
+    assert_eq!(by_id["negative"]["column"], "value");
+    assert_eq!(by_id["missing-value"]["reason"], "required");
+    assert_eq!(by_id["bad-date"]["column"], "date");
+    assert_eq!(by_id["ambiguous"]["column"], "hts");
+    assert_eq!(
+        by_id["ok-3"]["line"], "11",
+        "a short row is reported, not dropped"
+    );
+    // No temporary file is left behind.
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+}
+
+#[test]
+fn batch_strict_stops_and_leaves_no_output() {
+    let dir = tmp("strict");
+    let out = dir.join("out.csv");
+    let o = run(&[
+        "batch",
+        s(&data("shipments_bad.csv")),
+        "--strict",
+        "-o",
+        s(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("rows read 2: priced 1, rejected 1"), "{err}");
+    assert!(err.contains("line 3 (id bad-origin)"), "{err}");
+    assert!(!out.exists(), "an incomplete result is not left behind");
+    assert_eq!(
+        std::fs::read_dir(&dir).expect("dir").count(),
+        0,
+        "nor its temporary file"
+    );
+}
+
+#[test]
+fn batch_fatal_inputs() {
+    let o = run(&["batch", "/nonexistent/shipments.csv"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read /nonexistent/shipments.csv"));
+    let o = run_stdin(&["batch", "-"], b"id,origin\n1,KZ\n");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no \"value\" column"), "{}", stderr(&o));
+    let o = run(&["batch"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn user_table() {
+    let dir = tmp("table");
+    let table = dir.join("mine.csv");
+    let golden = std::fs::read_to_string(data("golden_table.csv")).expect("table");
+    std::fs::write(
+        &table,
+        golden.replace("rate,KZ,Kazakhstan,27,", "rate,KZ,Kazakhstan,30,"),
+    )
+    .expect("write");
+    let o = run(&[
+        "estimate",
+        "--origin",
+        "KZ",
+        "--value",
+        "1000",
+        "--json",
+        "--table",
+        s(&table),
+    ]);
+    assert_eq!(json(&o)["reciprocal"]["rate_pct"], "30");
+    // A broken table is exit 2 with the file, line and column.
+    std::fs::write(
+        &table,
+        golden.replace("rate,KZ,Kazakhstan,27,", "rate,KZ,Kazakhstan,2x,"),
+    )
+    .expect("write");
+    let o = run(&["batch", s(&sample()), "--table", s(&table)]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("mine.csv: line 3, column rate_pct: \"2x\""),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "one clear line: {err}");
+}
+
+#[test]
+fn rates_round_trip_as_a_table() {
+    let dir = tmp("rates");
+    let dump = dir.join("dump.csv");
+    let o = run(&["rates", "--kind", "all", "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0));
+    std::fs::write(&dump, &o.stdout).expect("write");
+    // The dump is a table in its own right and prices the sample identically.
+    let a = run(&["batch", s(&sample())]);
+    let b = run(&["batch", s(&sample()), "--table", s(&dump)]);
+    assert_eq!(b.status.code(), Some(0), "{}", stderr(&b));
+    assert_eq!(a.stdout, b.stdout);
+
+    let o = run(&["rates", "--partner", "Germany", "--date", "2025-04-09"]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("DE") && text.contains("EU") && text.contains("20%"),
+        "{text}"
+    );
+    assert!(text.contains("EO 14257 Annex I"), "{text}");
+    let j: Value = json(&run(&["rates", "--partner", "KZ", "--format", "json"]));
+    let rows = j.as_array().expect("array");
+    assert_eq!(rows.len(), 2, "baseline and Annex I rows");
+    assert_eq!(rows[1]["rate_pct"], "27");
+    assert_eq!(rows[1]["effective_from"], "2025-04-09");
+    let o = run(&["rates", "--hts", "2709", "--format", "csv"]);
+    assert_eq!(csv_rows(&stdout(&o)).len(), 2, "the two crude oil lines");
+}
+
+#[test]
+fn exempt_share_reports() {
+    let o = run(&[
+        "exempt-share",
+        "--origin",
+        "KZ",
+        s(&data("basket_kz.csv")),
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let j = json(&o);
+    let b = &j["baskets"][0];
+    assert_eq!(b["exempt_share"], "0.92");
+    assert_eq!(b["reciprocal_duty"], "21.60");
+    assert_eq!(b["effective_rate_pct"], "2.16");
+    assert_eq!(b["by_category"].as_array().map(Vec::len), Some(3));
+    let text = stdout(&run(&[
+        "exempt-share",
+        "--origin",
+        "Kazakhstan",
+        s(&data("basket_kz.csv")),
+    ]));
+    assert!(text.contains("92.00%") && text.contains("2.16%"), "{text}");
+    // Without --origin, a shipments file is reported per origin.
+    let j = json(&run(&["exempt-share", s(&sample()), "--json"]));
+    let origins: Vec<_> = j["baskets"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|b| b["origin"]["code"].clone())
+        .collect();
+    assert!(
+        origins.len() > 10 && origins.contains(&Value::from("KZ")),
+        "{origins:?}"
+    );
+    let o = run_stdin(&["exempt-share", "-"], b"hts,value\n2709.00.20,5\n");
+    assert_eq!(o.status.code(), Some(2), "no origin anywhere");
+}
+
+#[test]
+fn rate_from_trade_and_version() {
+    let j = json(&run(&[
+        "rate-from-trade",
+        "--imports",
+        "438947400000",
+        "--exports",
+        "143545700000",
+        "--json",
+    ]));
+    assert_eq!(j["charged_pct"], "67");
+    assert_eq!(j["reciprocal_pct"], "34");
+    let o = run(&["rate-from-trade", "--imports", "0", "--exports", "1"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = stdout(&run(&["--version"]));
+    assert!(
+        v.starts_with(&format!("tariffs {}", env!("CARGO_PKG_VERSION"))),
+        "{v}"
+    );
+    assert!(
+        v.contains("bundled table") && v.contains("1048 exemption"),
+        "{v}"
+    );
+    assert_eq!(run(&["--help"]).status.code(), Some(0));
+    assert_eq!(run(&["batch", "--help"]).status.code(), Some(0));
+}
