@@ -16,7 +16,14 @@ DATA = ARGS[0] if ARGS else os.path.join(os.path.dirname(__file__), "..", "..", 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 
 COLUMNS = ["kind", "code", "name", "rate_pct", "charged_pct", "chart_pct", "basis", "rate_of",
-           "category", "min_usd", "max_usd", "effective_from", "effective_to", "source", "note"]
+           "category", "applies_to", "min_usd", "max_usd", "effective_from", "effective_to",
+           "transit_loaded_before", "transit_entered_before", "source", "note"]
+
+# In-transit exceptions (EO 14257 sec. 3; CBP CSMS 64680374 and its 30 May 2025 extension):
+# goods loaded before 5 April and entered before 16 June 2025 are exempt from the baseline;
+# goods loaded before 9 April and entered before 27 May 2025 pay the baseline, not Annex I.
+TRANSIT_BASELINE = dict(transit_loaded_before="2025-04-05", transit_entered_before="2025-06-16")
+TRANSIT_ANNEX1 = dict(transit_loaded_before="2025-04-09", transit_entered_before="2025-05-27")
 
 BASELINE_FROM = "2025-04-05"
 ANNEX1_FROM = "2025-04-09"
@@ -51,13 +58,14 @@ def rate_rows():
             src = "EO 14257 Annex I as corrected 3 Apr 2025" + (f" (HTS {heading})" if heading else " (HTS 9903.01.43-.76)")
             out.append(row(kind="rate", code=code, name=name, rate_pct="10", basis="baseline",
                            effective_from=BASELINE_FROM, effective_to=ANNEX1_FROM, source=BASELINE_SOURCE,
-                           note="baseline until the Annex I rate took effect"))
+                           note="baseline until the Annex I rate took effect", **TRANSIT_BASELINE))
             out.append(row(kind="rate", code=code, name=name, rate_pct=r["annex1_pct"], basis="annex1",
-                           effective_from=ANNEX1_FROM, source=src, note=caveat(note), **chart))
+                           effective_from=ANNEX1_FROM, source=src, note=caveat(note), **chart, **TRANSIT_ANNEX1))
         elif group == "baseline":
             assert r["applied_pct"] == "10", code
             out.append(row(kind="rate", code=code, name=name, rate_pct="10", basis="baseline",
-                           effective_from=BASELINE_FROM, source=BASELINE_SOURCE, note=caveat(note), **chart))
+                           effective_from=BASELINE_FROM, source=BASELINE_SOURCE, note=caveat(note), **chart,
+                           **TRANSIT_BASELINE))
         elif group == "eu_member":
             out.append(row(kind="rate", code=code, name=name, basis="eu_member", rate_of="EU",
                            effective_from=BASELINE_FROM,
@@ -77,7 +85,7 @@ def rate_rows():
             raise SystemExit(f"unknown group {group}")
     out.append(row(kind="rate", code="*", name="All other trading partners", rate_pct="10", basis="baseline",
                    effective_from=BASELINE_FROM, source=BASELINE_SOURCE,
-                   note="partners not listed above (not on the chart) pay the baseline"))
+                   note="partners not listed above (not on the chart) pay the baseline", **TRANSIT_BASELINE))
     return out
 
 
@@ -126,6 +134,158 @@ def fee_rows():
     ]
 
 
+EU_MEMBERS = None  # filled from the announced file
+
+
+def eu_members():
+    return [(r["iso2"], r["name"]) for r in csv.DictReader(open(os.path.join(DATA, "reciprocal_2025-04-02.csv"), encoding="utf-8"))
+            if r["group"] == "eu_member"]
+
+
+END = "2026-02-24"
+
+
+def enacted_rate_rows():
+    """The reciprocal rate actually in force, by partner and period (reciprocal_timeline.csv)."""
+    out = []
+    rows = list(csv.DictReader(open(os.path.join(DATA, "reciprocal_timeline.csv"), encoding="utf-8")))
+    china = [(r["rate_pct"], r["rule"], r["effective_from"], r["effective_to"]) for r in rows if r["iso2"] == "CN"]
+    for sar in ("HK", "MO"):
+        mine = [(r["rate_pct"], r["rule"], r["effective_from"], r["effective_to"]) for r in rows if r["iso2"] == sar]
+        assert mine == china, sar  # so they can take China's rows
+    for r in rows:
+        code, rule, auth, note = r["iso2"], r["rule"], r["authority"], r["source_note"]
+        if code in ("HK", "MO"):
+            continue
+        transit = {}
+        m = re.search(r"loaded before (\d\d-\d\d) and entered before (\d\d-\d\d)(?: \(later (\d\d-\d\d)\))?", note)
+        if m:
+            transit = dict(transit_loaded_before="2025-" + m.group(1),
+                           transit_entered_before="2025-" + (m.group(3) or m.group(2)))
+        elif r["effective_from"] == "2025-04-10" and code != "CN":
+            # The suspension restored the 10% baseline (HTS 9903.01.25), whose in-transit
+            # exception for goods loaded before 5 April (9903.01.28) still ran.
+            transit = dict(TRANSIT_BASELINE)
+            note += "; in-transit exception of 2025-04-05 carried (CSMS 64680374: goods loaded before 04-05 and entered before 05-27, later 06-16, use 9903.01.28)"
+        elif code == "*" and rule == "flat":
+            transit = dict(TRANSIT_BASELINE)
+        if rule == "flat":
+            baseline = r["rate_pct"] == "10" and any(w in auth for w in ("baseline", "suspension", "Geneva"))
+            basis = "baseline" if baseline else "annex1"
+        else:
+            basis = {"eu_floor_15": "floor_15", "kr_floor_15": "floor_15_applied",
+                     "not_subject": "not_subject", "transship_40": "transshipment"}[rule]
+        out.append(row(kind="rate", code=code, name=r["name"] if code != "*" else "All other trading partners",
+                       rate_pct="" if basis == "not_subject" else r["rate_pct"], basis=basis,
+                       effective_from=r["effective_from"], effective_to=r["effective_to"],
+                       source=auth, note=note, **transit))
+    for sar, name in (("HK", "Hong Kong"), ("MO", "Macau")):
+        out.append(row(kind="rate", code=sar, name=name, basis="china_sar", rate_of="CN",
+                       effective_from=BASELINE_FROM, effective_to=END,
+                       source="EO 14257 sec. 3(j): China's reciprocal rates apply to Hong Kong and Macau",
+                       note="reciprocal_timeline.csv gives Hong Kong and Macau China's rows, period for period"))
+    for code, name in eu_members():
+        out.append(row(kind="rate", code=code, name=name, basis="eu_member", rate_of="EU",
+                       effective_from=BASELINE_FROM, effective_to=END,
+                       source="EO 14257 Annex I and EO 14326 Annex I (European Union); member list per CBP for HTS 9903.01.50",
+                       note="rate of the European Union rows"))
+    return out
+
+
+def enacted_exempt_rows():
+    out = []
+    annex2 = {r["hts8"]: r for r in csv.DictReader(open(os.path.join(DATA, "annex2_2025-04-02.csv"), encoding="utf-8"))}
+    other = list(csv.DictReader(open(os.path.join(DATA, "annex2_other_changes_2025.csv"), encoding="utf-8")))
+    sept = list(csv.DictReader(open(os.path.join(DATA, "annex2_changes_2025-09-08.csv"), encoding="utf-8")))
+    ends = {}
+    for r in other:
+        if r["change"] == "remove":
+            ends[r["hts"]] = (r["effective_date"], r["source_note"])
+    for r in sept:
+        if r["change"] == "remove":
+            ends[r["hts8"]] = ("2025-09-08", r["source_note"])
+    memo = [r for r in other if r["effective_date"] == BASELINE_FROM and r["change"] == "add"]
+    memo_codes = {r["hts"] for r in memo}
+    for code, r in annex2.items():
+        note = category_note(r["source_note"])
+        if code in memo_codes:
+            note += "; also named in the 11 Apr 2025 memorandum"
+        end, why = ends.get(code, ("", ""))
+        if end:
+            note += "; removed " + end + ": " + why
+        out.append(row(kind="exempt", code=code, name=r["description"], basis="annex2", category=r["category"],
+                       effective_from=BASELINE_FROM, effective_to=end,
+                       source="EO 14257 Annex II (HTS 9903.01.32)", note=note))
+        if end == "2025-08-01":
+            out.append(row(kind="exempt", code=code, name=r["description"], basis="section232", category="copper",
+                           effective_from=end,
+                           source="Proclamation 10962 (Section 232 copper, HTS 9903.78.01); excluded from the reciprocal duty (HTS 9903.01.33)",
+                           note="semi-finished copper and derivatives moved from Annex II to Section 232; the Section 232 duty itself is not computed"))
+    for r in sept:
+        if r["change"] != "add":
+            continue
+        code = r["hts8"]
+        note = category_note(r["source_note"])
+        if code == "8505.11.00":
+            # EO 14346 names only statistical line 8505.11.00.70 (SOURCES-annex2.md, doubt 5).
+            code = "8505.11.0070"
+            note += "; EO 14346 names the 10-digit line 8505.11.00.70 only (sintered NdFeB magnets)"
+        out.append(row(kind="exempt", code=code, name=r["description"], basis="annex2", category=r["category"],
+                       effective_from="2025-09-08",
+                       source="EO 14346 updated Annex II (HTS 9903.01.32); CSMS 66151866", note=note))
+    for r in memo:
+        if r["hts"] in annex2:
+            continue
+        out.append(row(kind="exempt", code=r["hts"], name=r["description"], basis="memo", category=r["category"],
+                       effective_from=BASELINE_FROM,
+                       source="Presidential memorandum of 11 Apr 2025 (Clarification of Exceptions), retroactive; CSMS 64724565 (HTS 9903.01.32)",
+                       note="semiconductors as defined by the memorandum"))
+    out.sort(key=lambda x: (x[1], x[12]))
+    return out
+
+
+def applies_to(r):
+    c, code, frm = r["conditions"], r["iso2"], r["effective_from"]
+    if code in ("CN", "HK", "BR", "IN", "*"):
+        return "all"
+    if c.startswith("goods entered free of duty as USMCA"):
+        return "usmca"
+    if "transshipped" in c:
+        return "non_usmca_transshipped"
+    if code == "CA" and frm == "2025-03-04":
+        return "energy" if c.startswith("energy") else "non_energy"
+    if code == "MX" and frm == "2025-03-04":
+        return "all"
+    if "potash" in c and c.startswith("non-USMCA energy"):
+        return "non_usmca_energy_potash"
+    if c.startswith("non-USMCA potash"):
+        return "non_usmca_potash"
+    if c.startswith("non-USMCA goods other than"):
+        return "non_usmca"
+    raise SystemExit(f"no condition keyword for {code} {frm}: {c}")
+
+
+PROGRAM_TRANSIT = {
+    # program rows whose order excepted goods in transit: (loaded before, entered before)
+    ("CN", "2025-02-04"): ("2025-02-01", ""),
+    ("HK", "2025-02-04"): ("2025-02-01", ""),
+    ("BR", "2025-08-06"): ("2025-08-06", "2025-10-05"),
+    ("IN", "2025-08-27"): ("2025-08-27", "2025-09-17"),
+    ("*", "2026-02-24"): ("2026-02-24", "2026-02-28"),
+}
+
+
+def program_rows():
+    out = []
+    for r in csv.DictReader(open(os.path.join(DATA, "ieepa_other_timeline.csv"), encoding="utf-8")):
+        loaded, entered = PROGRAM_TRANSIT.get((r["iso2"], r["effective_from"]), ("", ""))
+        out.append(row(kind="program", code=r["iso2"], name=r["name"], rate_pct=r["rate_pct"], basis=r["program"],
+                       applies_to=applies_to(r), effective_from=r["effective_from"], effective_to=r["effective_to"],
+                       transit_loaded_before=loaded, transit_entered_before=entered,
+                       source=r["source_note"], note=r["conditions"]))
+    return out
+
+
 def trade_rows():
     rec = {r["iso2"]: r for r in csv.DictReader(open(os.path.join(DATA, "reciprocal_2025-04-02.csv"), encoding="utf-8"))}
     out = []
@@ -147,6 +307,8 @@ def write(path, header, rows):
 
 if __name__ == "__main__" and "--iso" not in sys.argv:
     write(os.path.join(ROOT, "tariffs.csv"), COLUMNS, rate_rows() + exempt_rows() + fee_rows())
+    write(os.path.join(ROOT, "tariffs-enacted.csv"), COLUMNS,
+          enacted_rate_rows() + enacted_exempt_rows() + program_rows() + fee_rows())
     os.makedirs(os.path.join(ROOT, "tests", "data"), exist_ok=True)
     write(os.path.join(ROOT, "tests", "data", "trade_2024.csv"),
           ["iso2", "name", "us_imports_usd", "us_exports_usd", "chart_charged_pct", "chart_reciprocal_pct",

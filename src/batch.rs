@@ -8,9 +8,9 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use crate::estimate::{EntryType, Exemption, LandedCost};
+use crate::estimate::{EntryType, Exemption, LandedCost, Section232};
 use crate::table::RateStatus;
-use crate::{money, Category, Date, Error, HtsCode, RateTable, Shipment, TransportMode};
+use crate::{money, Category, Date, Error, HtsCode, Program, RateTable, Shipment, TransportMode};
 
 /// An input field of a shipment: a CSV column or a command-line flag of the same name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,11 +41,23 @@ pub enum Field {
     Section232,
     /// `entry_type`: formal or informal.
     EntryType,
+    /// `loaded`: date the goods were loaded on the vessel, YYYY-MM-DD (in-transit rules).
+    Loaded,
+    /// `usmca`: entered as USMCA-originating (true/false).
+    Usmca,
+    /// `transshipped`: found transshipped (true/false).
+    Transshipped,
+    /// `energy`: energy or energy resources (true/false; Canada's lower rate).
+    Energy,
+    /// `potash`: potash (true/false; Canada's and Mexico's lower rate).
+    Potash,
+    /// `mfn_general`: the Column 1 General rate in percent, when a special rate is claimed.
+    MfnGeneral,
 }
 
 impl Field {
     /// Every field, in the order of the documentation.
-    pub const ALL: [Field; 13] = [
+    pub const ALL: [Field; 19] = [
         Field::Id,
         Field::Origin,
         Field::Value,
@@ -59,6 +71,12 @@ impl Field {
         Field::UsContent,
         Field::Section232,
         Field::EntryType,
+        Field::Loaded,
+        Field::Usmca,
+        Field::Transshipped,
+        Field::Energy,
+        Field::Potash,
+        Field::MfnGeneral,
     ];
 
     /// The column (and flag) name.
@@ -77,6 +95,12 @@ impl Field {
             Field::UsContent => "us_content",
             Field::Section232 => "section232",
             Field::EntryType => "entry_type",
+            Field::Loaded => "loaded",
+            Field::Usmca => "usmca",
+            Field::Transshipped => "transshipped",
+            Field::Energy => "energy",
+            Field::Potash => "potash",
+            Field::MfnGeneral => "mfn_general",
         }
     }
 
@@ -226,16 +250,35 @@ pub fn parse_shipment<'a>(
     }
     s.section232 = optional(Field::Section232, get(Field::Section232), |t| {
         match t.to_ascii_lowercase().as_str() {
-            "true" | "yes" | "y" | "1" => Ok(true),
-            "false" | "no" | "n" | "0" => Ok(false),
+            "true" | "yes" | "y" | "1" => Ok(Some(Section232::Unspecified)),
+            "false" | "no" | "n" | "0" => Ok(None),
+            "autos" | "auto" | "auto_parts" => Ok(Some(Section232::Autos)),
+            "steel" | "aluminum" | "aluminium" | "steel_aluminum" | "metals" => {
+                Ok(Some(Section232::SteelAluminum))
+            }
+            "copper" => Ok(Some(Section232::Copper)),
+            "lumber" | "timber" => Ok(Some(Section232::Lumber)),
             _ => Err(field_err(
                 Field::Section232,
                 t,
-                "not true/false, yes/no or 1/0",
+                "not true/false, yes/no, 1/0 or a kind (autos, steel, aluminum, copper, lumber)",
             )),
         }
     })?
-    .unwrap_or(false);
+    .flatten();
+    s.usmca = flag(Field::Usmca, get(Field::Usmca))?;
+    s.transshipped = flag(Field::Transshipped, get(Field::Transshipped))?;
+    s.energy = flag(Field::Energy, get(Field::Energy))?;
+    s.potash = flag(Field::Potash, get(Field::Potash))?;
+    s.loaded = optional(Field::Loaded, get(Field::Loaded), |t| {
+        Date::from_str(t).map_err(|e| field_err(Field::Loaded, t, e))
+    })?;
+    s.mfn_general_pct = optional(Field::MfnGeneral, get(Field::MfnGeneral), |t| {
+        number(
+            Field::MfnGeneral,
+            t.strip_suffix('%').unwrap_or(t).trim_end(),
+        )
+    })?;
     s.entry_type = optional(Field::EntryType, get(Field::EntryType), |t| {
         match t.to_ascii_lowercase().as_str() {
             "formal" => Ok(EntryType::Formal),
@@ -244,6 +287,18 @@ pub fn parse_shipment<'a>(
         }
     })?;
     Ok(s)
+}
+
+/// A yes/no field: true/false, yes/no, y/n, 1/0, or empty for no.
+fn flag(field: Field, text: &str) -> Result<bool, FieldError> {
+    Ok(
+        optional(field, text, |t| match t.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "y" | "1" => Ok(true),
+            "false" | "no" | "n" | "0" => Ok(false),
+            _ => Err(field_err(field, t, "not true/false, yes/no or 1/0")),
+        })?
+        .unwrap_or(false),
+    )
 }
 
 /// The field an estimate error is about, so that a rejected row names its column.
@@ -262,6 +317,7 @@ pub fn field_of(error: &Error) -> Option<Field> {
             "freight" => Some(Field::Freight),
             "insurance" => Some(Field::Insurance),
             "us_content" => Some(Field::UsContent),
+            "mfn_general_pct" => Some(Field::MfnGeneral),
             _ => None,
         },
         _ => None,
@@ -269,7 +325,7 @@ pub fn field_of(error: &Error) -> Option<Field> {
 }
 
 /// The columns of a batch's output, in order.
-pub const OUTPUT_COLUMNS: [&str; 24] = [
+pub const OUTPUT_COLUMNS: [&str; 33] = [
     "id",
     "origin",
     "origin_name",
@@ -294,7 +350,68 @@ pub const OUTPUT_COLUMNS: [&str; 24] = [
     "landed_cost",
     "effective_rate_pct",
     "source",
+    "fentanyl_rate_pct",
+    "fentanyl_duty",
+    "brazil_rate_pct",
+    "brazil_duty",
+    "russia_oil_rate_pct",
+    "russia_oil_duty",
+    "section122_rate_pct",
+    "section122_duty",
+    "ieepa_duty",
 ];
+
+/// The columns of a refund estimate, in order: per entry, the IEEPA duty that applied by
+/// program with its legal source, the refundable total, and the Section 122 surcharge
+/// (not IEEPA, not refundable) on its own.
+pub const REFUND_COLUMNS: [&str; 26] = [
+    "id",
+    "origin",
+    "origin_name",
+    "date",
+    "loaded",
+    "hts",
+    "customs_value",
+    "reciprocal_rate_pct",
+    "reciprocal_duty",
+    "reciprocal_treatment",
+    "reciprocal_source",
+    "fentanyl_rate_pct",
+    "fentanyl_duty",
+    "fentanyl_source",
+    "brazil_rate_pct",
+    "brazil_duty",
+    "brazil_source",
+    "russia_oil_rate_pct",
+    "russia_oil_duty",
+    "russia_oil_source",
+    "ieepa_refundable",
+    "section122_rate_pct",
+    "section122_duty",
+    "section122_source",
+    "mfn_duty",
+    "notes",
+];
+
+/// What a batch writes for each row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// The landed cost, component by component ([`OUTPUT_COLUMNS`]).
+    #[default]
+    LandedCost,
+    /// The IEEPA duty by program and the refundable total ([`REFUND_COLUMNS`]).
+    Refunds,
+}
+
+impl Layout {
+    /// The header of the layout.
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            Layout::LandedCost => &OUTPUT_COLUMNS,
+            Layout::Refunds => &REFUND_COLUMNS,
+        }
+    }
+}
 
 /// The columns of a batch's error report, in order.
 pub const ERROR_COLUMNS: [&str; 5] = ["line", "id", "column", "value", "reason"];
@@ -325,6 +442,7 @@ pub fn exemption_fields(e: Option<Exemption<'_>>) -> (&'static str, String, Stri
         Some(Exemption::NotSubject(_)) => ("not_subject", String::new(), String::new()),
         Some(Exemption::Section232) => ("section232", String::new(), String::new()),
         Some(Exemption::NotInForce { .. }) => ("not_in_force", String::new(), String::new()),
+        Some(Exemption::InTransit(_)) => ("in_transit", String::new(), String::new()),
     }
 }
 
@@ -332,25 +450,40 @@ pub fn exemption_fields(e: Option<Exemption<'_>>) -> (&'static str, String, Stri
 /// applies.
 pub fn basis_field(c: &LandedCost<'_>) -> &'static str {
     match c.reciprocal.partner_rate.status {
-        RateStatus::Applies { entry, .. } => entry.basis().as_str(),
+        RateStatus::Applies {
+            entry, rate_entry, ..
+        } => {
+            if rate_entry.basis() == crate::Basis::Transshipment || entry.rate_of().is_none() {
+                rate_entry.basis().as_str()
+            } else {
+                entry.basis().as_str()
+            }
+        }
         RateStatus::NotSubject { entry } => entry.basis().as_str(),
         RateStatus::NotInForce { .. } => "",
     }
 }
 
+fn program_cells(c: &LandedCost<'_>, p: Program) -> (String, String, String) {
+    match c.program(p) {
+        Some(d) => (
+            fmt_pct(d.charge.rate_pct),
+            fmt_money(d.charge.amount),
+            d.applied.unwrap_or(d.entry).source().to_string(),
+        ),
+        None => (String::new(), String::new(), String::new()),
+    }
+}
+
 /// The output record of a priced shipment, in the order of [`OUTPUT_COLUMNS`].
-pub fn output_record(id: &str, s: &Shipment, c: &LandedCost<'_>) -> [String; 24] {
+pub fn output_record(id: &str, s: &Shipment, c: &LandedCost<'_>) -> Vec<String> {
     let (exemption, exempt_code, exempt_category) = exemption_fields(c.reciprocal.exemption);
-    let hts = match s.goods {
-        crate::Goods::Hts(h) => h.to_string(),
-        _ => String::new(),
-    };
-    [
+    let mut r = vec![
         id.to_string(),
         c.reciprocal.partner_rate.partner.code().to_string(),
         c.reciprocal.partner_rate.partner.name().to_string(),
         c.date.to_string(),
-        hts,
+        hts_cell(s),
         fmt_money(c.customs_value),
         fmt_pct(c.mfn.rate_pct),
         fmt_money(c.mfn.amount),
@@ -370,7 +503,97 @@ pub fn output_record(id: &str, s: &Shipment, c: &LandedCost<'_>) -> [String; 24]
         fmt_money(c.landed_cost),
         fmt_pct(c.effective_duty_rate_pct),
         c.reciprocal.source().to_string(),
-    ]
+    ];
+    for p in Program::ALL {
+        let (rate, duty, _) = program_cells(c, p);
+        r.push(rate);
+        r.push(duty);
+    }
+    r.push(fmt_money(c.ieepa_duty));
+    r
+}
+
+fn hts_cell(s: &Shipment) -> String {
+    match s.goods {
+        crate::Goods::Hts(h) => h.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// The refund record of a priced entry, in the order of [`REFUND_COLUMNS`].
+pub fn refund_record(id: &str, s: &Shipment, c: &LandedCost<'_>) -> Vec<String> {
+    let (exemption, code, _) = exemption_fields(c.reciprocal.exemption);
+    let treatment = match (exemption, code.is_empty()) {
+        ("", _) => basis_field(c).to_string(),
+        (e, true) => e.to_string(),
+        (e, false) => format!("{e} {code}"),
+    };
+    let mut r = vec![
+        id.to_string(),
+        c.reciprocal.partner_rate.partner.code().to_string(),
+        c.reciprocal.partner_rate.partner.name().to_string(),
+        c.date.to_string(),
+        s.loaded.map(|d| d.to_string()).unwrap_or_default(),
+        hts_cell(s),
+        fmt_money(c.customs_value),
+        fmt_pct(c.reciprocal.charge.rate_pct),
+        fmt_money(c.reciprocal.charge.amount),
+        treatment,
+        c.reciprocal.source().to_string(),
+    ];
+    for p in [Program::Fentanyl, Program::Brazil, Program::RussiaOil] {
+        let (rate, duty, source) = program_cells(c, p);
+        r.extend([rate, duty, source]);
+    }
+    r.push(fmt_money(c.ieepa_duty));
+    let (rate, duty, source) = program_cells(c, Program::Section122);
+    r.extend([rate, duty, source, fmt_money(c.mfn.amount), notes(s, c)]);
+    r
+}
+
+/// Short notes on how an entry was treated: the in-transit rule, floors, transshipment,
+/// program exclusions, and the readings the tool takes where the sources leave gaps.
+pub fn notes(s: &Shipment, c: &LandedCost<'_>) -> String {
+    let mut n: Vec<String> = Vec::new();
+    let r = &c.reciprocal;
+    if let Some(superseded) = r.partner_rate.in_transit {
+        n.push(format!(
+            "in transit: loaded {} before the {} change, entered before its deadline",
+            s.loaded.map(|d| d.to_string()).unwrap_or_default(),
+            superseded.effective_from()
+        ));
+    }
+    if let crate::RateStatus::Applies { rate_entry, .. } = r.partner_rate.status {
+        if rate_entry.basis().is_floor() && r.exemption.is_none() {
+            n.push(format!(
+                "15% floor: additional {}%",
+                fmt_pct(r.charge.rate_pct)
+            ));
+        }
+        if rate_entry.basis() == crate::Basis::Transshipment {
+            n.push("transshipment: 40% in lieu of the country rate".into());
+        }
+    }
+    for d in c.programs.iter().flatten() {
+        if let Some(x) = d.exclusion {
+            n.push(format!("{} not charged: {}", d.program, x.as_str()));
+        } else if d.entry.applies_to() != crate::Condition::All {
+            n.push(format!(
+                "{}: {} row",
+                d.program,
+                d.entry.applies_to().as_str()
+            ));
+        }
+        match d.program {
+            Program::Brazil => n.push("Brazil: EO 14323 Annex I exceptions not in the table".into()),
+            Program::Section122 => n.push(
+                "Section 122: not IEEPA, not refundable; Proclamation 11012 exemptions not in the table"
+                    .into(),
+            ),
+            _ => {}
+        }
+    }
+    n.join("; ")
 }
 
 /// A row that could not be priced.
@@ -431,6 +654,12 @@ pub struct BatchSummary {
     pub total_fees: Decimal,
     /// Sum of their landed costs.
     pub total_landed: Decimal,
+    /// Sum of their reciprocal duties.
+    pub total_reciprocal: Decimal,
+    /// Sum of their program duties, in the order of [`Program::ALL`].
+    pub total_programs: [Decimal; 4],
+    /// Sum of their IEEPA duties (reciprocal, fentanyl, Brazil, Russia-oil): refundable.
+    pub total_ieepa: Decimal,
     /// Input columns the batch does not use (ignored).
     pub ignored_columns: Vec<String>,
     /// True when `strict` stopped the batch at a rejected row.
@@ -505,13 +734,31 @@ pub fn price_csv(
     observer: &mut dyn BatchObserver,
     strict: bool,
 ) -> Result<BatchSummary, BatchError> {
+    price_csv_with(table, input, output, observer, strict, Layout::LandedCost)
+}
+
+/// [`price_csv`] with a choice of output: the landed cost, or the refund estimate of each
+/// entry ([`Layout::Refunds`], what `tariffs refunds` writes). The input columns, the
+/// streaming, the error report and the counts are the same.
+///
+/// # Errors
+///
+/// As [`price_csv`].
+pub fn price_csv_with(
+    table: &RateTable,
+    input: impl Read,
+    output: impl Write,
+    observer: &mut dyn BatchObserver,
+    strict: bool,
+    layout: Layout,
+) -> Result<BatchSummary, BatchError> {
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let mut wtr = csv::Writer::from_writer(output);
     let header = rdr
         .headers()
         .map_err(|e| BatchError::Read(e.to_string()))?
         .clone();
-    let mut index: [Option<usize>; 13] = [None; 13];
+    let mut index: [Option<usize>; 19] = [None; 19];
     let mut summary = BatchSummary::default();
     for (i, h) in header.iter().enumerate() {
         let h = h.trim().trim_start_matches('\u{feff}');
@@ -528,7 +775,7 @@ pub fn price_csv(
     if !summary.ignored_columns.is_empty() {
         observer.ignored_columns(&summary.ignored_columns);
     }
-    wtr.write_record(OUTPUT_COLUMNS).map_err(csv_write)?;
+    wtr.write_record(layout.columns()).map_err(csv_write)?;
 
     let mut rec = csv::StringRecord::new();
     let mut line = 1u64;
@@ -566,14 +813,25 @@ pub fn price_csv(
         let id = get(Field::Id);
         match price_fields(table, &get) {
             Ok((shipment, cost)) => {
-                wtr.write_record(output_record(id, &shipment, &cost))
-                    .map_err(csv_write)?;
+                let record = match layout {
+                    Layout::LandedCost => output_record(id, &shipment, &cost),
+                    Layout::Refunds => refund_record(id, &shipment, &cost),
+                };
+                wtr.write_record(&record).map_err(csv_write)?;
                 summary.priced += 1;
                 let add = |a: Decimal, b: Decimal| a.checked_add(b).ok_or(BatchError::Overflow);
                 summary.total_value = add(summary.total_value, cost.customs_value)?;
                 summary.total_duty = add(summary.total_duty, cost.total_duty)?;
                 summary.total_fees = add(summary.total_fees, cost.total_fees)?;
                 summary.total_landed = add(summary.total_landed, cost.landed_cost)?;
+                summary.total_reciprocal =
+                    add(summary.total_reciprocal, cost.reciprocal.charge.amount)?;
+                summary.total_ieepa = add(summary.total_ieepa, cost.ieepa_duty)?;
+                for (total, p) in summary.total_programs.iter_mut().zip(&cost.programs) {
+                    if let Some(p) = p {
+                        *total = add(*total, p.charge.amount)?;
+                    }
+                }
             }
             Err(e) => {
                 summary.rejected += 1;

@@ -4,7 +4,8 @@
 use rust_decimal::Decimal;
 
 use crate::money::{self, fraction_to_pct, pct_to_fraction, round_money};
-use crate::table::{ExemptEntry, FeeEntry, FeeKind, PartnerRate, RateEntry, RateStatus};
+use crate::program::{GoodsFacts, Program, ProgramEntry};
+use crate::table::{Basis, ExemptEntry, FeeEntry, FeeKind, PartnerRate, RateEntry, RateStatus};
 use crate::{Category, CountryCode, Date, Error, HtsCode, RateTable, TransportMode};
 
 /// Share of US content from which the reciprocal duty applies only to the non-US part
@@ -28,6 +29,37 @@ pub enum Goods {
     /// An exemption category standing in for a code (exempt when the table has exemptions
     /// of that category in force on the date).
     Category(Category),
+}
+
+/// The kind of Section 232 action the goods fall under. Every kind excludes the goods from
+/// the reciprocal duty, the Brazil and India duties and the Section 122 surcharge; only autos
+/// and auto parts are also excluded from the Canada and Mexico border-emergency duties (EO of
+/// 29 April 2025 on the stacking of tariffs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Section232 {
+    /// Autos and auto parts (Proclamation 10908).
+    Autos,
+    /// Steel and aluminum articles and derivatives.
+    SteelAluminum,
+    /// Copper (Proclamation 10962).
+    Copper,
+    /// Timber and lumber (Proclamation 10976).
+    Lumber,
+    /// Section 232 goods of a kind not given.
+    Unspecified,
+}
+
+impl Section232 {
+    /// The input keyword: `autos`, `steel_aluminum`, `copper`, `lumber`, `true`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Section232::Autos => "autos",
+            Section232::SteelAluminum => "steel_aluminum",
+            Section232::Copper => "copper",
+            Section232::Lumber => "lumber",
+            Section232::Unspecified => "true",
+        }
+    }
 }
 
 /// Formal or informal entry. Only formal entries pay the ad valorem MPF.
@@ -76,10 +108,29 @@ pub struct Shipment {
     /// Share of the value that is US content, 0 to 1. At 0.20 or more the reciprocal duty
     /// applies to the non-US part only.
     pub us_content: Decimal,
-    /// Goods subject to Section 232 (steel, aluminum, autos and parts): no reciprocal duty.
-    pub section232: bool,
+    /// Goods subject to Section 232 (steel, aluminum, autos and parts, copper, lumber): no
+    /// reciprocal duty; see [`Section232`] for the other programs.
+    pub section232: Option<Section232>,
     /// Formal or informal entry; `None` decides by value (informal at $2,500 or less).
     pub entry_type: Option<EntryType>,
+    /// The date the goods were loaded on the vessel, for the in-transit rules: goods loaded
+    /// before a rate change and entered before its deadline keep the earlier treatment.
+    /// CBP applies them to vessel shipments only, so they are not applied when `mode` is
+    /// given and is not `Ocean`.
+    pub loaded: Option<Date>,
+    /// The goods are entered as USMCA-originating (Canada, Mexico).
+    pub usmca: bool,
+    /// CBP found the goods transshipped to evade duties (40% reciprocal in lieu of the
+    /// country rate from 7 August 2025; 40% Canada duty on non-USMCA goods).
+    pub transshipped: bool,
+    /// Energy or energy resources as EO 14156 sec. 8 defines them (Canada's lower rate).
+    pub energy: bool,
+    /// Potash (Canada's and Mexico's lower rate).
+    pub potash: bool,
+    /// The Column 1 General rate in percent when it differs from `mfn_pct` (a special rate
+    /// claimed): the base of the EU, Japan, Switzerland and Liechtenstein 15% floor. Korea's
+    /// floor uses `mfn_pct`, the rate that applies to the entry.
+    pub mfn_general_pct: Option<Decimal>,
 }
 
 impl Shipment {
@@ -96,8 +147,14 @@ impl Shipment {
             mode: None,
             entry_date: None,
             us_content: Decimal::ZERO,
-            section232: false,
+            section232: None,
             entry_type: None,
+            loaded: None,
+            usmca: false,
+            transshipped: false,
+            energy: false,
+            potash: false,
+            mfn_general_pct: None,
         }
     }
     /// Sets the HTS code.
@@ -140,9 +197,29 @@ impl Shipment {
         self.us_content = share;
         self
     }
-    /// Marks the goods as subject to Section 232.
+    /// Marks the goods as subject to Section 232, of a kind not given.
     pub fn section232(mut self, yes: bool) -> Shipment {
-        self.section232 = yes;
+        self.section232 = yes.then_some(Section232::Unspecified);
+        self
+    }
+    /// Marks the goods as subject to a Section 232 action of this kind.
+    pub fn section232_kind(mut self, kind: Section232) -> Shipment {
+        self.section232 = Some(kind);
+        self
+    }
+    /// Sets the date the goods were loaded on the vessel.
+    pub fn loaded(mut self, date: Date) -> Shipment {
+        self.loaded = Some(date);
+        self
+    }
+    /// Declares the goods USMCA-originating.
+    pub fn usmca(mut self, yes: bool) -> Shipment {
+        self.usmca = yes;
+        self
+    }
+    /// Declares the goods transshipped (as found by CBP).
+    pub fn transshipped(mut self, yes: bool) -> Shipment {
+        self.transshipped = yes;
         self
     }
     /// Sets the entry type.
@@ -175,6 +252,9 @@ pub enum Exemption<'a> {
     NotSubject(&'a RateEntry),
     /// Section 232 goods are excluded from the reciprocal duty (EO 14257 sec. 3(b)).
     Section232,
+    /// The goods were in transit: loaded before the duty took effect and entered before the
+    /// deadline; the row names the treatment the entry date alone would have given.
+    InTransit(&'a RateEntry),
     /// No reciprocal rate is in force on the entry date (for the bundled table: entries
     /// before 2025-04-05).
     NotInForce {
@@ -205,6 +285,7 @@ impl ReciprocalDuty<'_> {
             (Some(Exemption::Section232), _) => "EO 14257 sec. 3(b) (HTS 9903.01.33)",
             (Some(Exemption::Category(_)), _) => "EO 14257 Annex II (category declared)",
             (Some(Exemption::NotInForce { .. }), _) => "EO 14257 sec. 2, 3(a) (effective dates)",
+            (Some(Exemption::InTransit(r)), _) => r.source(),
             (None, RateStatus::Applies { rate_entry, .. }) => rate_entry.source(),
             (None, _) => "",
         }
@@ -253,6 +334,10 @@ pub struct LandedCost<'a> {
     pub mfn: Charge,
     /// The reciprocal (EO 14257) duty.
     pub reciprocal: ReciprocalDuty<'a>,
+    /// The other programs, in the order of [`Program::ALL`] (fentanyl, Brazil, Russia-oil,
+    /// Section 122); `None` where the table has no row of the program for the origin on the
+    /// date (always, with the announced table, which holds none).
+    pub programs: [Option<ProgramDuty<'a>>; 4],
     /// The merchandise processing fee.
     pub mpf: FeeCharge<'a>,
     /// The harbor maintenance fee.
@@ -261,7 +346,10 @@ pub struct LandedCost<'a> {
     pub freight: Decimal,
     /// Insurance (USD).
     pub insurance: Decimal,
-    /// MFN plus reciprocal duty.
+    /// The IEEPA duties: reciprocal, fentanyl, Brazil and Russia-oil (refundable after the
+    /// Supreme Court's ruling of 20 February 2026). Section 122 is not among them.
+    pub ieepa_duty: Decimal,
+    /// MFN, reciprocal and program duties.
     pub total_duty: Decimal,
     /// MPF plus HMF.
     pub total_fees: Decimal,
@@ -332,6 +420,15 @@ impl RateTable {
             Some(MAX_MFN_PCT),
             "0 to 1000",
         )?;
+        if let Some(g) = s.mfn_general_pct {
+            check_range(
+                "mfn_general_pct",
+                g,
+                Decimal::ZERO,
+                Some(MAX_MFN_PCT),
+                "0 to 1000",
+            )?;
+        }
         check_range("freight", s.freight, Decimal::ZERO, None, "at least 0")?;
         check_range("insurance", s.insurance, Decimal::ZERO, None, "at least 0")?;
         check_range(
@@ -343,19 +440,44 @@ impl RateTable {
         )?;
 
         let value = s.customs_value;
-        let partner_rate = self.reciprocal(s.origin, s.entry_date)?;
+        // CBP applies the in-transit rules to vessel shipments only.
+        let loaded = match s.mode {
+            None | Some(TransportMode::Ocean) => s.loaded,
+            Some(_) => None,
+        };
+        let partner_rate = self.reciprocal_with(s.origin, s.entry_date, loaded, s.transshipped)?;
         let date = partner_rate.date;
 
-        let exemption = self.exemption_for(&partner_rate, s.section232, s.goods)?;
+        let exemption = self.exemption_for(&partner_rate, s.section232.is_some(), s.goods)?;
         let us_content_excluded = s.us_content >= US_CONTENT_THRESHOLD;
         let recip_base = if us_content_excluded {
             money::mul(value, Decimal::ONE - s.us_content, "reciprocal base")?
         } else {
             value
         };
-        let (recip_rate, recip_pct) = match exemption {
-            None => (partner_rate.rate(), partner_rate.rate_pct()),
-            Some(_) => (Decimal::ZERO, Decimal::ZERO),
+        let (recip_rate, recip_pct) = match (exemption, partner_rate.status) {
+            (
+                None,
+                RateStatus::Applies {
+                    rate_pct,
+                    rate,
+                    rate_entry,
+                    ..
+                },
+            ) => {
+                if rate_entry.basis().is_floor() {
+                    // 15% all-in: the additional duty is 15% less the MFN rate, at least 0.
+                    let base_pct = match rate_entry.basis() {
+                        Basis::Floor15 => s.mfn_general_pct.unwrap_or(s.mfn_pct),
+                        _ => s.mfn_pct,
+                    };
+                    let pct = (rate_pct - base_pct).max(Decimal::ZERO);
+                    (pct_to_fraction(pct)?, pct.normalize())
+                } else {
+                    (rate, rate_pct)
+                }
+            }
+            _ => (Decimal::ZERO, Decimal::ZERO),
         };
         let reciprocal = ReciprocalDuty {
             charge: Charge {
@@ -373,6 +495,11 @@ impl RateTable {
             base: round_money(value),
             amount: round_money(money::mul(value, pct_to_fraction(s.mfn_pct)?, "MFN duty")?),
         };
+
+        let mut programs: [Option<ProgramDuty<'_>>; 4] = [None, None, None, None];
+        for (slot, program) in programs.iter_mut().zip(Program::ALL) {
+            *slot = self.program_duty(program, s, date, loaded)?;
+        }
 
         let formal = match s.entry_type {
             Some(t) => t == EntryType::Formal,
@@ -397,7 +524,14 @@ impl RateTable {
             None => no_fee(FeeOutcome::ModeNotGiven),
         };
 
-        let total_duty = money::add(mfn.amount, reciprocal.charge.amount, "total duty")?;
+        let mut ieepa_duty = reciprocal.charge.amount;
+        let mut total_duty = money::add(mfn.amount, reciprocal.charge.amount, "total duty")?;
+        for p in programs.iter().flatten() {
+            total_duty = money::add(total_duty, p.charge.amount, "total duty")?;
+            if p.program.is_ieepa() {
+                ieepa_duty = money::add(ieepa_duty, p.charge.amount, "IEEPA duty")?;
+            }
+        }
         let total_fees = money::add(mpf.charge.amount, hmf.charge.amount, "total fees")?;
         let landed_cost = money::sum(
             &[value, total_duty, total_fees, s.freight, s.insurance],
@@ -410,10 +544,12 @@ impl RateTable {
             dutiable_value: value,
             mfn,
             reciprocal,
+            programs,
             mpf,
             hmf,
             freight: s.freight,
             insurance: s.insurance,
+            ieepa_duty,
             total_duty,
             total_fees,
             landed_cost,
@@ -421,8 +557,71 @@ impl RateTable {
         })
     }
 
-    /// Why goods would not pay the reciprocal duty, in order of precedence: no rate in force,
-    /// partner not subject, Section 232, an exemption line, a declared category.
+    /// A program's duty on a shipment, with the exclusions of its order; `None` when the
+    /// program has no row for the origin on the date.
+    fn program_duty(
+        &self,
+        program: Program,
+        s: &Shipment,
+        date: Date,
+        loaded: Option<Date>,
+    ) -> Result<Option<ProgramDuty<'_>>, Error> {
+        let facts = GoodsFacts {
+            usmca: s.usmca,
+            transshipped: s.transshipped,
+            energy: s.energy,
+            potash: s.potash,
+        };
+        let Some((entry, in_transit)) = self.program_row(program, s.origin, date, loaded, &facts)
+        else {
+            return Ok(None);
+        };
+        let usmca_origin = matches!(s.origin.as_str(), "CA" | "MX");
+        let exclusion = match (program, s.section232) {
+            (Program::Fentanyl, Some(Section232::Autos)) if usmca_origin => {
+                Some(ProgramExclusion::Section232Autos)
+            }
+            (Program::Brazil | Program::RussiaOil | Program::Section122, Some(_)) => {
+                Some(ProgramExclusion::Section232)
+            }
+            (Program::Section122, None) if s.usmca && usmca_origin => Some(ProgramExclusion::Usmca),
+            (Program::RussiaOil, None)
+                if matches!(
+                    self.goods_exemption(s.goods, date)?,
+                    Some(Exemption::AnnexII(_) | Exemption::Category(_))
+                ) =>
+            {
+                Some(ProgramExclusion::AnnexII)
+            }
+            _ => None,
+        };
+        let (applied, exclusion) = match (exclusion, in_transit) {
+            (Some(x), _) => (None, Some(x)),
+            (None, Some(earlier)) => (
+                earlier,
+                earlier.is_none().then_some(ProgramExclusion::InTransit),
+            ),
+            (None, None) => (Some(entry), None),
+        };
+        let (rate, rate_pct) =
+            applied.map_or((Decimal::ZERO, Decimal::ZERO), |r| (r.rate, r.rate_pct));
+        Ok(Some(ProgramDuty {
+            program,
+            charge: Charge {
+                rate_pct,
+                base: round_money(s.customs_value),
+                amount: round_money(money::mul(s.customs_value, rate, "program duty")?),
+            },
+            entry,
+            applied,
+            exclusion,
+            in_transit: in_transit.is_some(),
+        }))
+    }
+
+    /// Why goods would not pay the reciprocal duty, in order of precedence: no rate in force
+    /// (or in transit), partner not subject, Section 232, an exemption line, a declared
+    /// category.
     fn exemption_for<'a>(
         &'a self,
         partner_rate: &PartnerRate<'a>,
@@ -430,7 +629,10 @@ impl RateTable {
         goods: Goods,
     ) -> Result<Option<Exemption<'a>>, Error> {
         Ok(match partner_rate.status {
-            RateStatus::NotInForce { first_from } => Some(Exemption::NotInForce { first_from }),
+            RateStatus::NotInForce { first_from } => match partner_rate.in_transit {
+                Some(row) => Some(Exemption::InTransit(row)),
+                None => Some(Exemption::NotInForce { first_from }),
+            },
             RateStatus::NotSubject { entry } => Some(Exemption::NotSubject(entry)),
             RateStatus::Applies { .. } if section232 => Some(Exemption::Section232),
             RateStatus::Applies { .. } => self.goods_exemption(goods, partner_rate.date)?,
@@ -625,6 +827,60 @@ fn no_fee(outcome: FeeOutcome) -> FeeCharge<'static> {
         entry: None,
         outcome,
     }
+}
+
+impl<'a> LandedCost<'a> {
+    /// The duty of one program, if the table has a row of it for the origin on the date.
+    pub fn program(&self, program: Program) -> Option<&ProgramDuty<'a>> {
+        self.programs[program as usize].as_ref()
+    }
+}
+
+/// Why a program's duty is not charged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgramExclusion {
+    /// Section 232 goods (Brazil: EO 14323; India: EO 14329; Section 122: Proclamation 11012).
+    Section232,
+    /// Section 232 autos and parts do not also pay the Canada or Mexico duty (EO of 29 April
+    /// 2025).
+    Section232Autos,
+    /// Annex II goods (India's Russia-oil duty, EO 14329).
+    AnnexII,
+    /// USMCA-originating goods of Canada or Mexico (Section 122).
+    Usmca,
+    /// Loaded before the duty took effect and entered before the deadline.
+    InTransit,
+}
+
+impl ProgramExclusion {
+    /// The keyword used in CSV and JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProgramExclusion::Section232 => "section232",
+            ProgramExclusion::Section232Autos => "section232_autos",
+            ProgramExclusion::AnnexII => "annex2",
+            ProgramExclusion::Usmca => "usmca",
+            ProgramExclusion::InTransit => "in_transit",
+        }
+    }
+}
+
+/// A program's duty on a shipment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProgramDuty<'a> {
+    /// The program.
+    pub program: Program,
+    /// Rate, base (the customs value) and amount.
+    pub charge: Charge,
+    /// The row covering the goods on the entry date.
+    pub entry: &'a ProgramEntry,
+    /// The row whose rate was charged: `entry`, or the row in force on the loading date when
+    /// the in-transit rule applied; `None` when nothing was charged.
+    pub applied: Option<&'a ProgramEntry>,
+    /// Why nothing is charged, when nothing is.
+    pub exclusion: Option<ProgramExclusion>,
+    /// True when the in-transit rule decided the rate.
+    pub in_transit: bool,
 }
 
 /// One line of an export basket.

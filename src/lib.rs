@@ -62,6 +62,7 @@ mod hts;
 mod iso3166;
 mod load;
 pub mod money;
+mod program;
 mod table;
 
 pub use category::{Category, TransportMode};
@@ -70,15 +71,16 @@ pub use date::Date;
 pub use error::{Error, LoadError, LoadErrorKind};
 pub use estimate::{
     Basket, BasketLine, BasketReport, CategoryTotal, Charge, EntryType, Exemption, FeeCharge,
-    FeeOutcome, Goods, LandedCost, ReciprocalDuty, Shipment, INFORMAL_ENTRY_LIMIT,
-    US_CONTENT_THRESHOLD,
+    FeeOutcome, Goods, LandedCost, ProgramDuty, ProgramExclusion, ReciprocalDuty, Section232,
+    Shipment, INFORMAL_ENTRY_LIMIT, US_CONTENT_THRESHOLD,
 };
 pub use formula::{rate_from_trade, TradeFormula, FLOOR_PCT};
 pub use hts::HtsCode;
 pub use load::COLUMNS as TABLE_COLUMNS;
+pub use program::{Condition, Program, ProgramEntry, Transit};
 pub use table::{
     Basis, ExemptBasis, ExemptEntry, FeeEntry, FeeKind, Partner, PartnerRate, RateEntry,
-    RateStatus, RateTable, BUNDLED_CSV, BUNDLED_LABEL,
+    RateStatus, RateTable, Schedule, BUNDLED_CSV, BUNDLED_LABEL, ENACTED_CSV, ENACTED_LABEL,
 };
 
 /// The README's examples, compiled and run as doctests so that they cannot drift.

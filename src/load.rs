@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 
 use crate::error::LoadErrorKind;
 use crate::money::pct_to_fraction;
+use crate::program::{Condition, Program, ProgramEntry, Transit};
 use crate::table::{
     basis_from_str, build_table, exempt_basis_from_str, fee_kind_from_str, ExemptEntry, FeeEntry,
     RateEntry, RateTable,
@@ -14,7 +15,7 @@ use crate::{Category, CountryCode, Date, HtsCode, LoadError};
 
 /// The table's columns, in the bundled file's order. `REQUIRED` must be in the header; the others may be left out (then
 /// empty). Columns not named here are ignored, so a user may keep notes of their own.
-pub const COLUMNS: [&str; 15] = [
+pub const COLUMNS: [&str; 18] = [
     "kind",
     "code",
     "name",
@@ -24,10 +25,13 @@ pub const COLUMNS: [&str; 15] = [
     "basis",
     "rate_of",
     "category",
+    "applies_to",
     "min_usd",
     "max_usd",
     "effective_from",
     "effective_to",
+    "transit_loaded_before",
+    "transit_entered_before",
     "source",
     "note",
 ];
@@ -52,7 +56,7 @@ struct Row<'r> {
     origin: &'r str,
     line: u64,
     rec: &'r csv::StringRecord,
-    idx: &'r [Option<usize>; 15],
+    idx: &'r [Option<usize>; 18],
 }
 
 impl<'r> Row<'r> {
@@ -113,6 +117,23 @@ impl<'r> Row<'r> {
             .map_err(|_| self.err(col, "not a date (YYYY-MM-DD)"))
     }
 
+    fn transit(&self) -> Result<Transit, LoadError> {
+        let loaded_before = self.date(C_LOADED)?;
+        let entered_before = self.date(C_ENTERED)?;
+        if loaded_before.is_none() && entered_before.is_some() {
+            return Err(self.err(C_LOADED, "an entry deadline needs its loading date"));
+        }
+        if let (Some(l), Some(e)) = (loaded_before, entered_before) {
+            if e < l {
+                return Err(self.err(C_ENTERED, format!("is before transit_loaded_before {l}")));
+            }
+        }
+        Ok(Transit {
+            loaded_before,
+            entered_before,
+        })
+    }
+
     fn period(&self, from_required: bool) -> Result<(Option<Date>, Option<Date>), LoadError> {
         let from = if from_required {
             self.required(C_FROM)?;
@@ -139,12 +160,15 @@ const C_CHART: usize = 5;
 const C_BASIS: usize = 6;
 const C_RATE_OF: usize = 7;
 const C_CATEGORY: usize = 8;
-const C_MIN: usize = 9;
-const C_MAX: usize = 10;
-const C_FROM: usize = 11;
-const C_TO: usize = 12;
-const C_SOURCE: usize = 13;
-const C_NOTE: usize = 14;
+const C_APPLIES: usize = 9;
+const C_MIN: usize = 10;
+const C_MAX: usize = 11;
+const C_FROM: usize = 12;
+const C_TO: usize = 13;
+const C_LOADED: usize = 14;
+const C_ENTERED: usize = 15;
+const C_SOURCE: usize = 16;
+const C_NOTE: usize = 17;
 
 pub(crate) fn parse(text: &str, origin: &str) -> Result<RateTable, LoadError> {
     let mut rdr = csv::ReaderBuilder::new()
@@ -156,7 +180,7 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<RateTable, LoadError> {
         LoadError::new(origin, line, LoadErrorKind::Csv(e.to_string()))
     };
     let header = rdr.headers().map_err(csv_err)?.clone();
-    let mut idx: [Option<usize>; 15] = [None; 15];
+    let mut idx: [Option<usize>; 18] = [None; 18];
     for (i, h) in header.iter().enumerate() {
         let h = h.trim().trim_start_matches('\u{feff}');
         if let Some(c) = COLUMNS.iter().position(|&c| c == h) {
@@ -186,6 +210,7 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<RateTable, LoadError> {
     let mut rates = Vec::with_capacity(300);
     let mut exemptions = Vec::with_capacity(1100);
     let mut fees = Vec::new();
+    let mut programs = Vec::new();
     let mut rec = csv::StringRecord::new();
     loop {
         match rdr.read_record(&mut rec) {
@@ -207,10 +232,11 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<RateTable, LoadError> {
             "rate" => rates.push(rate_row(&row)?),
             "exempt" => exemptions.push(exempt_row(&row)?),
             "fee" => fees.push(fee_row(&row)?),
-            _ => return Err(row.err(C_KIND, "kind must be rate, exempt or fee")),
+            "program" => programs.push(program_row(&row)?),
+            _ => return Err(row.err(C_KIND, "kind must be rate, exempt, fee or program")),
         }
     }
-    build_table(origin, rates, exemptions, fees)
+    build_table(origin, rates, exemptions, fees, programs)
 }
 
 /// A percentage as a fraction (27 -> 0.27), exactly.
@@ -241,7 +267,8 @@ fn rate_row(row: &Row<'_>) -> Result<RateEntry, LoadError> {
     let basis = basis_from_str(basis_text).ok_or_else(|| {
         row.err(
             C_BASIS,
-            "basis must be baseline, annex1, eu_member, china_sar or not_subject",
+            "basis must be baseline, annex1, eu_member, china_sar, not_subject, floor_15, \
+             floor_15_applied or transshipment",
         )
     })?;
     let rate_pct = row.decimal(C_RATE, MAX_RATE_PCT)?;
@@ -253,7 +280,10 @@ fn rate_row(row: &Row<'_>) -> Result<RateEntry, LoadError> {
     };
     use crate::Basis::*;
     match basis {
-        Baseline | AnnexI => {
+        Baseline | AnnexI | Floor15 | Floor15Applied | Transshipment => {
+            if basis == Transshipment && code.is_some() {
+                return Err(row.err(C_CODE, "transshipment rows apply to every origin: use *"));
+            }
             if rate_pct.is_none() {
                 return Err(row.err(C_RATE, format!("a {basis} row needs its rate")));
             }
@@ -276,9 +306,9 @@ fn rate_row(row: &Row<'_>) -> Result<RateEntry, LoadError> {
             row.empty(C_RATE_OF, basis.as_str())?;
         }
     }
-    row.empty(C_CATEGORY, "rate")?;
-    row.empty(C_MIN, "rate")?;
-    row.empty(C_MAX, "rate")?;
+    for c in [C_CATEGORY, C_APPLIES, C_MIN, C_MAX] {
+        row.empty(c, "rate")?;
+    }
     let (from, to) = row.period(true)?;
     let Some(from) = from else {
         return Err(row.err(C_FROM, "required for this kind of row"));
@@ -298,6 +328,7 @@ fn rate_row(row: &Row<'_>) -> Result<RateEntry, LoadError> {
         rate_of,
         from,
         to,
+        transit: row.transit()?,
         source: source(row)?,
         note: row.get(C_NOTE).to_string(),
     })
@@ -317,9 +348,15 @@ fn exempt_row(row: &Row<'_>) -> Result<ExemptEntry, LoadError> {
              lumber, copper, bullion, other)",
         )
     })?;
-    let basis = exempt_basis_from_str(row.required(C_BASIS)?)
-        .ok_or_else(|| row.err(C_BASIS, "an exempt row's basis is annex2 or memo"))?;
-    for c in [C_RATE, C_CHARGED, C_CHART, C_RATE_OF, C_MIN, C_MAX] {
+    let basis = exempt_basis_from_str(row.required(C_BASIS)?).ok_or_else(|| {
+        row.err(
+            C_BASIS,
+            "an exempt row's basis is annex2, memo or section232",
+        )
+    })?;
+    for c in [
+        C_RATE, C_CHARGED, C_CHART, C_RATE_OF, C_APPLIES, C_MIN, C_MAX, C_LOADED, C_ENTERED,
+    ] {
         row.empty(c, "exempt")?;
     }
     let (from, to) = row.period(true)?;
@@ -352,7 +389,9 @@ fn fee_row(row: &Row<'_>) -> Result<FeeEntry, LoadError> {
             return Err(row.err(C_MAX, format!("below min_usd {lo}")));
         }
     }
-    for c in [C_CHARGED, C_CHART, C_RATE_OF, C_CATEGORY, C_BASIS] {
+    for c in [
+        C_CHARGED, C_CHART, C_RATE_OF, C_CATEGORY, C_BASIS, C_APPLIES, C_LOADED, C_ENTERED,
+    ] {
         row.empty(c, "fee")?;
     }
     let (from, to) = row.period(false)?;
@@ -366,6 +405,57 @@ fn fee_row(row: &Row<'_>) -> Result<FeeEntry, LoadError> {
         max,
         from,
         to,
+        source: source(row)?,
+        note: row.get(C_NOTE).to_string(),
+    })
+}
+
+fn program_row(row: &Row<'_>) -> Result<ProgramEntry, LoadError> {
+    let code_text = row.required(C_CODE)?;
+    let code = if code_text == "*" {
+        None
+    } else {
+        Some(CountryCode::new(code_text).map_err(|_| {
+            row.err(
+                C_CODE,
+                "a partner code is two letters (ISO alpha-2), or * for all",
+            )
+        })?)
+    };
+    let program = Program::parse(row.required(C_BASIS)?).ok_or_else(|| {
+        row.err(
+            C_BASIS,
+            "a program row's basis is fentanyl, brazil, russia_oil or section122",
+        )
+    })?;
+    let applies_to = Condition::parse(row.required(C_APPLIES)?).ok_or_else(|| {
+        row.err(
+            C_APPLIES,
+            "applies_to must be all, usmca, non_usmca, non_usmca_energy_potash, \
+             non_usmca_potash, non_usmca_transshipped, energy or non_energy",
+        )
+    })?;
+    let Some(rate_pct) = row.decimal(C_RATE, MAX_RATE_PCT)? else {
+        return Err(row.err(C_RATE, "a program row needs its rate"));
+    };
+    for c in [C_CHARGED, C_CHART, C_RATE_OF, C_CATEGORY, C_MIN, C_MAX] {
+        row.empty(c, "program")?;
+    }
+    let (from, to) = row.period(true)?;
+    let Some(from) = from else {
+        return Err(row.err(C_FROM, "required for this kind of row"));
+    };
+    Ok(ProgramEntry {
+        line: row.line,
+        code,
+        name: row.get(C_NAME).to_string(),
+        program,
+        applies_to,
+        rate: fraction(row, Some(rate_pct))?.unwrap_or_default(),
+        rate_pct,
+        from,
+        to,
+        transit: row.transit()?,
         source: source(row)?,
         note: row.get(C_NOTE).to_string(),
     })

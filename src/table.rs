@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 
 use crate::country::{edit_distance, from_alpha3, known_names, normalize};
 use crate::error::LoadErrorKind;
+use crate::program::{Condition, GoodsFacts, Program, ProgramEntry, Transit};
 use crate::{Category, CountryCode, Date, Error, HtsCode, LoadError};
 
 /// The bundled table's text (`tariffs.csv` at the crate root, embedded at compile time).
@@ -24,6 +25,77 @@ const BUNDLED_ORIGIN: &str = "bundled tariffs.csv";
 
 static BUNDLED: LazyLock<Result<RateTable, LoadError>> =
     LazyLock::new(|| RateTable::parse(BUNDLED_CSV, BUNDLED_ORIGIN));
+
+/// The bundled "enacted" schedule's text (`tariffs-enacted.csv`): the rates and exemptions in
+/// force by entry date from 5 April 2025 to the end of IEEPA collection on 24 February 2026,
+/// the other IEEPA programs, and the Section 122 surcharge that followed.
+pub const ENACTED_CSV: &str = include_str!("../tariffs-enacted.csv");
+
+/// What the enacted schedule holds, in words.
+pub const ENACTED_LABEL: &str =
+    "IEEPA duties as enacted, 5 April 2025 to 24 February 2026, and Section 122 after";
+
+static ENACTED: LazyLock<Result<RateTable, LoadError>> =
+    LazyLock::new(|| RateTable::parse(ENACTED_CSV, "bundled tariffs-enacted.csv"));
+
+/// The bundled schedules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Schedule {
+    /// The rates announced on 2 April 2025 (`tariffs.csv`), the default.
+    #[default]
+    Announced,
+    /// The rates as enacted, by entry date (`tariffs-enacted.csv`).
+    Enacted,
+}
+
+impl Schedule {
+    /// `announced` or `enacted`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Schedule::Announced => "announced",
+            Schedule::Enacted => "enacted",
+        }
+    }
+
+    /// The schedule's table, parsed once.
+    ///
+    /// # Errors
+    ///
+    /// The [`LoadError`] of the bundled text, which the crate's tests rule out.
+    pub fn table(self) -> Result<&'static RateTable, &'static LoadError> {
+        match self {
+            Schedule::Announced => BUNDLED.as_ref(),
+            Schedule::Enacted => ENACTED.as_ref(),
+        }
+    }
+
+    /// The bundled text.
+    pub fn text(self) -> &'static str {
+        match self {
+            Schedule::Announced => BUNDLED_CSV,
+            Schedule::Enacted => ENACTED_CSV,
+        }
+    }
+
+    /// What the schedule holds, in words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Schedule::Announced => BUNDLED_LABEL,
+            Schedule::Enacted => ENACTED_LABEL,
+        }
+    }
+}
+
+impl std::str::FromStr for Schedule {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Schedule, String> {
+        match s {
+            "announced" => Ok(Schedule::Announced),
+            "enacted" => Ok(Schedule::Enacted),
+            other => Err(format!("unknown schedule {other:?} (announced or enacted)")),
+        }
+    }
+}
 
 /// Why a partner pays the rate of its row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -38,6 +110,15 @@ pub enum Basis {
     ChinaSar,
     /// Not subject to the reciprocal duty (Canada and Mexico: other orders; Column 2 countries).
     NotSubject,
+    /// A 15% all-in floor: the additional duty is 15% less the Column 1 General rate, and
+    /// nothing when that rate is 15% or more (EU, Japan, Switzerland, Liechtenstein).
+    Floor15,
+    /// The same floor on the Column 1 rate that applies to the entry, General or Special
+    /// (Korea, CSMS 67045953).
+    Floor15Applied,
+    /// 40% in lieu of the country rate for goods CBP finds transshipped (EO 14326 sec. 3);
+    /// applies when the shipment is declared transshipped. Rows of this basis use code `*`.
+    Transshipment,
 }
 
 impl Basis {
@@ -49,6 +130,9 @@ impl Basis {
             Basis::EuMember => "eu_member",
             Basis::ChinaSar => "china_sar",
             Basis::NotSubject => "not_subject",
+            Basis::Floor15 => "floor_15",
+            Basis::Floor15Applied => "floor_15_applied",
+            Basis::Transshipment => "transshipment",
         }
     }
 
@@ -60,6 +144,9 @@ impl Basis {
             Basis::EuMember => "EU member",
             Basis::ChinaSar => "China's rate (EO 14257 sec. 3(j))",
             Basis::NotSubject => "not subject",
+            Basis::Floor15 => "15% floor (15% less the Column 1 General rate)",
+            Basis::Floor15Applied => "15% floor (15% less the Column 1 rate applied)",
+            Basis::Transshipment => "transshipment (EO 14326 sec. 3)",
         }
     }
 
@@ -70,6 +157,9 @@ impl Basis {
             Basis::EuMember,
             Basis::ChinaSar,
             Basis::NotSubject,
+            Basis::Floor15,
+            Basis::Floor15Applied,
+            Basis::Transshipment,
         ]
         .into_iter()
         .find(|b| b.as_str() == s)
@@ -77,6 +167,11 @@ impl Basis {
 
     fn follows(self) -> bool {
         matches!(self, Basis::EuMember | Basis::ChinaSar)
+    }
+
+    /// True for the floor rules, whose additional duty depends on the MFN rate.
+    pub fn is_floor(self) -> bool {
+        matches!(self, Basis::Floor15 | Basis::Floor15Applied)
     }
 }
 
@@ -93,6 +188,9 @@ pub enum ExemptBasis {
     AnnexII,
     /// A code added by the presidential memorandum of 11 April 2025 (semiconductors).
     Memo,
+    /// Goods moved from Annex II to a Section 232 action, which excludes them from the
+    /// reciprocal duty (copper semis from 1 August 2025, Proclamation 10962).
+    Section232,
 }
 
 impl ExemptBasis {
@@ -101,6 +199,7 @@ impl ExemptBasis {
         match self {
             ExemptBasis::AnnexII => "annex2",
             ExemptBasis::Memo => "memo",
+            ExemptBasis::Section232 => "section232",
         }
     }
 }
@@ -138,11 +237,17 @@ pub struct RateEntry {
     pub(crate) rate_of: Option<CountryCode>,
     pub(crate) from: Date,
     pub(crate) to: Option<Date>,
+    pub(crate) transit: Transit,
     pub(crate) source: String,
     pub(crate) note: String,
 }
 
 impl RateEntry {
+    /// The row's in-transit exception (goods loaded before a date and entered before a
+    /// deadline keep the treatment in force on their loading date).
+    pub fn transit(&self) -> Transit {
+        self.transit
+    }
     /// The partner's code; `None` for the `*` row (all partners not listed).
     pub fn code(&self) -> Option<CountryCode> {
         self.code
@@ -381,6 +486,9 @@ pub struct PartnerRate<'a> {
     pub date: Date,
     /// What applies.
     pub status: RateStatus<'a>,
+    /// When the in-transit rule applied: the row that the entry date alone would have used
+    /// (the status then reflects the row in force on the loading date).
+    pub in_transit: Option<&'a RateEntry>,
 }
 
 impl PartnerRate<'_> {
@@ -452,6 +560,8 @@ pub struct RateTable {
     partners: Vec<PartnerRows>,
     by_code: Box<[u16; 676]>,
     others: Option<usize>,
+    transshipment: Vec<RateEntry>,
+    programs: Vec<ProgramEntry>,
     exemptions: Vec<ExemptEntry>,
     exempt_at: IntMap<Vec<u32>>,
     exempt_under: IntMap<Vec<u32>>,
@@ -473,6 +583,16 @@ impl RateTable {
         match &*BUNDLED {
             Ok(t) => t,
             Err(e) => panic!("the bundled rate table is invalid: {e}"),
+        }
+    }
+
+    /// The bundled enacted schedule (`tariffs-enacted.csv`), parsed once on first use; see
+    /// [`RateTable::bundled`] on failure.
+    #[allow(clippy::panic)]
+    pub fn enacted() -> &'static RateTable {
+        match &*ENACTED {
+            Ok(t) => t,
+            Err(e) => panic!("the bundled enacted schedule is invalid: {e}"),
         }
     }
 
@@ -539,9 +659,18 @@ impl RateTable {
         self.reference_date
     }
 
-    /// Every rate row, grouped by partner in table order, each partner's rows by date.
+    /// Every rate row, grouped by partner in table order, each partner's rows by date, then
+    /// the transshipment rows.
     pub fn rates(&self) -> impl Iterator<Item = &RateEntry> {
-        self.partners.iter().flat_map(|p| p.rows.iter())
+        self.partners
+            .iter()
+            .flat_map(|p| p.rows.iter())
+            .chain(self.transshipment.iter())
+    }
+
+    /// Every program row (fentanyl, Brazil, Russia-oil, Section 122), in table order.
+    pub fn programs(&self) -> &[ProgramEntry] {
+        &self.programs
     }
 
     /// Every exemption row, in table order.
@@ -688,50 +817,79 @@ impl RateTable {
         code: CountryCode,
         date: Option<Date>,
     ) -> Result<PartnerRate<'_>, Error> {
+        self.reciprocal_with(code, date, None, false)
+    }
+
+    /// The reciprocal rate for goods loaded on the vessel on `loaded` (the in-transit rule:
+    /// goods loaded before a change and entered before its deadline keep the earlier
+    /// treatment) and, when `transshipped`, the transshipment rate in lieu of the country rate.
+    ///
+    /// # Errors
+    ///
+    /// As [`RateTable::reciprocal`].
+    pub fn reciprocal_with(
+        &self,
+        code: CountryCode,
+        date: Option<Date>,
+        loaded: Option<Date>,
+        transshipped: bool,
+    ) -> Result<PartnerRate<'_>, Error> {
         let partner = self.partner_by_code(code)?;
-        let date = match date.or(self.reference_date) {
-            Some(d) => d,
-            None => {
-                return Ok(PartnerRate {
-                    partner,
-                    date: Date::ymd(1970, 1, 1),
-                    status: RateStatus::NotInForce { first_from: None },
-                })
-            }
+        let Some(date) = date.or(self.reference_date) else {
+            return Ok(PartnerRate {
+                partner,
+                date: Date::ymd(1970, 1, 1),
+                status: RateStatus::NotInForce { first_from: None },
+                in_transit: None,
+            });
         };
         let rows = match self.rows_of(code) {
             Some(r) => Some(r),
             None => self.others.and_then(|i| self.partners.get(i)),
         };
-        let status = match rows {
-            Some(rows) => self.status_of(rows, date),
-            None => RateStatus::NotInForce { first_from: None },
+        let (status, in_transit) = match rows {
+            Some(rows) => self.status_of(rows, date, loaded, transshipped),
+            None => (RateStatus::NotInForce { first_from: None }, None),
         };
         Ok(PartnerRate {
             partner,
             date,
             status,
+            in_transit,
         })
     }
 
-    fn status_of<'a>(&'a self, rows: &'a PartnerRows, date: Date) -> RateStatus<'a> {
+    fn status_of<'a>(
+        &'a self,
+        rows: &'a PartnerRows,
+        date: Date,
+        loaded: Option<Date>,
+        transshipped: bool,
+    ) -> (RateStatus<'a>, Option<&'a RateEntry>) {
         let first_from = rows.rows.first().map(|r| r.from);
+        let not_in_force = RateStatus::NotInForce { first_from };
         let Some(entry) = rows.rows.iter().find(|r| r.covers(date)) else {
-            return RateStatus::NotInForce { first_from };
+            return (not_in_force, None);
         };
-        let rate_entry = match (entry.basis.follows(), entry.rate_of) {
-            (true, Some(of)) => {
-                match self
-                    .rows_of(of)
-                    .and_then(|r| r.rows.iter().find(|r| r.covers(date)))
-                {
-                    Some(r) => r,
-                    None => return RateStatus::NotInForce { first_from },
-                }
-            }
-            _ => entry,
+        if entry.basis == Basis::NotSubject {
+            return (RateStatus::NotSubject { entry }, None);
+        }
+        // The series the rate comes from: the partner's own rows, or those it follows.
+        let series = match (entry.basis.follows(), entry.rate_of) {
+            (true, Some(of)) => match self.rows_of(of) {
+                Some(r) => r,
+                None => return (not_in_force, None),
+            },
+            _ => rows,
         };
-        match (rate_entry.basis, rate_entry.rate_pct, rate_entry.rate) {
+        let Some(at_entry) = series.rows.iter().find(|r| r.covers(date)) else {
+            return (not_in_force, None);
+        };
+        let applies = |rate_entry: &'a RateEntry| match (
+            rate_entry.basis,
+            rate_entry.rate_pct,
+            rate_entry.rate,
+        ) {
             (Basis::NotSubject, _, _) | (_, None, _) | (_, _, None) => {
                 RateStatus::NotSubject { entry }
             }
@@ -741,7 +899,57 @@ impl RateTable {
                 entry,
                 rate_entry,
             },
+        };
+        // Transshipment replaces the country rate of a subject partner, by entry date.
+        if transshipped && !matches!(applies(at_entry), RateStatus::NotSubject { .. }) {
+            if let Some(t) = self.transshipment.iter().find(|t| t.covers(date)) {
+                return (applies(t), None);
+            }
         }
+        match loaded {
+            Some(l) if at_entry.transit.excepts(Some(l), date) => {
+                match series.rows.iter().find(|r| r.covers(l)) {
+                    Some(earlier) => (applies(earlier), Some(at_entry)),
+                    None => (not_in_force, Some(at_entry)),
+                }
+            }
+            _ => (applies(at_entry), None),
+        }
+    }
+
+    /// The row of a program that covers goods of this origin with these facts on the entry
+    /// date, and, when the in-transit rule applies, the row in force on the loading date
+    /// instead (`Some(None)`: none was, so no duty). `None` when no row of the program
+    /// covers the origin on that date.
+    pub(crate) fn program_row(
+        &self,
+        program: Program,
+        code: CountryCode,
+        date: Date,
+        loaded: Option<Date>,
+        facts: &GoodsFacts,
+    ) -> Option<(&ProgramEntry, Option<Option<&ProgramEntry>>)> {
+        let own = self
+            .programs
+            .iter()
+            .any(|r| r.program == program && r.code == Some(code));
+        let key = if own { Some(code) } else { None };
+        let rows = || {
+            self.programs
+                .iter()
+                .filter(move |r| r.program == program && r.code == key)
+        };
+        let (condition, row) = Condition::preference(facts).find_map(|c| {
+            rows()
+                .find(|r| r.applies_to == c && r.covers(date))
+                .map(|r| (c, r))
+        })?;
+        if row.transit.excepts(loaded, date) {
+            let earlier =
+                loaded.and_then(|l| rows().find(|r| r.applies_to == condition && r.covers(l)));
+            return Some((row, Some(earlier)));
+        }
+        Some((row, None))
     }
 
     /// The exemption that covers an HTS code on a date: the longest exempt code in force that
@@ -858,6 +1066,7 @@ pub(crate) fn exempt_basis_from_str(s: &str) -> Option<ExemptBasis> {
     match s {
         "annex2" => Some(ExemptBasis::AnnexII),
         "memo" => Some(ExemptBasis::Memo),
+        "section232" => Some(ExemptBasis::Section232),
         _ => None,
     }
 }
@@ -910,7 +1119,34 @@ pub(crate) fn build_table(
     rates: Vec<RateEntry>,
     exemptions: Vec<ExemptEntry>,
     fees: Vec<FeeEntry>,
+    programs: Vec<ProgramEntry>,
 ) -> Result<RateTable, LoadError> {
+    let (mut transshipment, rates): (Vec<RateEntry>, Vec<RateEntry>) = rates
+        .into_iter()
+        .partition(|r| r.basis == Basis::Transshipment);
+    transshipment.sort_by_key(|r| r.from);
+    let periods: Vec<_> = transshipment
+        .iter()
+        .map(|r| (r.line, Some(r.from), r.to))
+        .collect();
+    check_periods(origin, &periods)?;
+    let mut keys: Vec<(Program, Option<CountryCode>, &str)> = programs
+        .iter()
+        .map(|p| (p.program, p.code, p.applies_to.as_str()))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    for (program, code, applies_to) in keys {
+        let mut periods: Vec<_> = programs
+            .iter()
+            .filter(|p| {
+                p.program == program && p.code == code && p.applies_to.as_str() == applies_to
+            })
+            .map(|p| (p.line, Some(p.from), p.to))
+            .collect();
+        periods.sort_by_key(|p| (p.1, p.0));
+        check_periods(origin, &periods)?;
+    }
     // Partners, in order of first appearance.
     let mut partners: Vec<PartnerRows> = Vec::new();
     let mut by_code = Box::new([NO_PARTNER; 676]);
@@ -1040,6 +1276,8 @@ pub(crate) fn build_table(
         partners,
         by_code,
         others,
+        transshipment,
+        programs,
         exemptions,
         exempt_at,
         exempt_under,

@@ -425,9 +425,93 @@ fn rate_from_trade_and_version() {
         "{v}"
     );
     assert!(
-        v.contains("bundled table") && v.contains("1048 exemption"),
+        v.contains("announced schedule") && v.contains("1048 exemption"),
+        "{v}"
+    );
+    assert!(
+        v.contains("enacted schedule") && v.contains("21 program"),
         "{v}"
     );
     assert_eq!(run(&["--help"]).status.code(), Some(0));
     assert_eq!(run(&["batch", "--help"]).status.code(), Some(0));
+}
+
+#[test]
+fn refunds_command() {
+    let dir = tmp("refunds");
+    let out = dir.join("refunds.csv");
+    let o = run(&["refunds", s(&data("golden_enacted.csv")), "-o", s(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("rows read 93: priced 93, rejected 0"), "{err}");
+    assert!(err.contains("IEEPA duty "), "{err}");
+    let rows = csv_rows(&std::fs::read_to_string(&out).expect("output"));
+    let cn = rows.iter().find(|r| r["id"] == "cn-0410").expect("row");
+    assert_eq!(cn["reciprocal_duty"], "12500.00");
+    assert_eq!(cn["fentanyl_duty"], "2000.00");
+    assert_eq!(cn["ieepa_refundable"], "14500.00");
+    assert!(
+        cn["reciprocal_source"].contains("EO 14266"),
+        "{}",
+        cn["reciprocal_source"]
+    );
+    assert!(
+        cn["fentanyl_source"].contains("EO 14228"),
+        "{}",
+        cn["fentanyl_source"]
+    );
+    let s122 = rows.iter().find(|r| r["id"] == "cn-0224").expect("row");
+    assert_eq!(s122["ieepa_refundable"], "0.00");
+    assert_eq!(s122["section122_duty"], "1000.00");
+    assert!(
+        s122["notes"].contains("not refundable"),
+        "{}",
+        s122["notes"]
+    );
+    // The enacted schedule dumped as a table prices the same.
+    let dump = dir.join("enacted.csv");
+    let o = run(&[
+        "rates",
+        "--schedule",
+        "enacted",
+        "--kind",
+        "all",
+        "--format",
+        "csv",
+    ]);
+    std::fs::write(&dump, &o.stdout).expect("write");
+    let a = run(&["refunds", s(&data("golden_enacted.csv"))]);
+    let b = run(&[
+        "refunds",
+        s(&data("golden_enacted.csv")),
+        "--table",
+        s(&dump),
+    ]);
+    assert_eq!(b.status.code(), Some(0), "{}", stderr(&b));
+    assert_eq!(a.stdout, b.stdout);
+    // The estimate and batch commands take the enacted schedule on request.
+    let j = json(&run(&[
+        "estimate",
+        "--schedule",
+        "enacted",
+        "--origin",
+        "CN",
+        "--value",
+        "100",
+        "--date",
+        "2025-04-10",
+        "--json",
+    ]));
+    assert_eq!(j["reciprocal"]["rate_pct"], "125");
+    assert_eq!(j["ieepa_duty"], "145.00");
+    let o = run(&[
+        "estimate",
+        "--schedule",
+        "proposed",
+        "--origin",
+        "CN",
+        "--value",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
 }

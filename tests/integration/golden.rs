@@ -63,6 +63,7 @@ fn exemption_kind(e: Option<Exemption<'_>>) -> &'static str {
         Some(Exemption::NotSubject(_)) => "not_subject",
         Some(Exemption::Section232) => "section232",
         Some(Exemption::NotInForce { .. }) => "not_in_force",
+        Some(Exemption::InTransit(_)) => "in_transit",
     }
 }
 

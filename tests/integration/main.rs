@@ -4,6 +4,7 @@
 
 mod bundled;
 mod cli;
+mod enacted;
 mod formula;
 mod golden;
 mod loading;

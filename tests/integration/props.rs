@@ -198,7 +198,7 @@ proptest! {
                 s.mfn_pct.to_string(), s.freight.to_string(), s.insurance.to_string(),
                 s.mode.map(|m| m.to_string()).unwrap_or_default(),
                 s.entry_date.map(|d| d.to_string()).unwrap_or_default(),
-                s.us_content.to_string(), s.section232.to_string(),
+                s.us_content.to_string(), s.section232.is_some().to_string(),
             ]).expect("row");
         }
         let input = w.into_inner().expect("csv");

@@ -13,7 +13,7 @@ pub struct Spec {
 }
 
 /// Flags common to every command.
-const GLOBAL_VALUES: [&str; 1] = ["table"];
+const GLOBAL_VALUES: [&str; 2] = ["table", "schedule"];
 
 /// Parsed arguments of one command.
 #[derive(Debug, Default)]
@@ -53,8 +53,9 @@ impl Args {
                 None => (name, None),
             };
             if spec.switches.contains(&name.as_str()) {
-                if inline.is_some() {
-                    return Err(format!("--{name} takes no value"));
+                // A switch may carry a value inline (`--section232=autos`).
+                if let Some(v) = inline {
+                    out.values.insert(name.clone(), v);
                 }
                 out.switches.push(name);
             } else if spec.values.contains(&name.as_str()) || GLOBAL_VALUES.contains(&name.as_str())

@@ -5,12 +5,12 @@ use std::io::Write;
 
 use rust_decimal::Decimal;
 use tariffs::batch::{
-    self, exemption_fields, fmt_money, fmt_pct, price_csv, price_fields, BatchObserver,
-    BatchSummary, Field, RowError, ERROR_COLUMNS,
+    self, exemption_fields, fmt_money, fmt_pct, price_csv_with, price_fields, BatchObserver,
+    BatchSummary, Field, Layout, RowError, ERROR_COLUMNS,
 };
 use tariffs::{
     BasketLine, BasketReport, Category, CountryCode, Date, Exemption, FeeOutcome, Goods, HtsCode,
-    LandedCost, RateStatus, RateTable, TransportMode,
+    LandedCost, Program, RateStatus, RateTable, Schedule, TransportMode,
 };
 
 use crate::args::{Args, Spec};
@@ -68,8 +68,15 @@ tariffs estimate: the landed cost of one shipment
     --date YYYY-MM-DD   entry date (default: the table's reference date, rates in full force)
     --us-content SHARE  US content, 0 to 1 (or 25%); from 20% the reciprocal duty applies to
                         the non-US part only
-    --section232        Section 232 goods (steel, aluminum, autos): no reciprocal duty
+        --section232[=KIND] Section 232 goods (KIND: autos, steel, aluminum, copper, lumber):
+                        no reciprocal duty; autos also pay no Canada/Mexico duty
     --entry-type TYPE   formal or informal (default: informal at $2,500 or less)
+    --loaded YYYY-MM-DD date loaded on the vessel (in-transit rules)
+    --usmca             entered as USMCA-originating (Canada, Mexico)
+    --transshipped      found transshipped (40% in lieu of the country rate)
+    --energy, --potash  energy / potash (Canada's and Mexico's lower rates)
+    --mfn-general PCT   Column 1 General rate, when --mfn is a special rate (15% floors)
+    --schedule NAME     announced (default) or enacted (rates by entry date)
     --json              machine-readable output (amounts as strings)
     --table FILE        use FILE instead of the bundled table";
 
@@ -86,8 +93,18 @@ const ESTIMATE_SPEC: Spec = Spec {
         "date",
         "us-content",
         "entry-type",
+        "loaded",
+        "mfn-general",
     ],
-    switches: &["section232", "json", "help"],
+    switches: &[
+        "section232",
+        "usmca",
+        "transshipped",
+        "energy",
+        "potash",
+        "json",
+        "help",
+    ],
     max_positionals: 0,
 };
 
@@ -107,16 +124,12 @@ pub fn estimate(rest: &[String]) -> Result<u8, Fail> {
             )));
         }
     }
-    let table = load_table(args.value("table"))?;
-    let section232 = if args.switch("section232") {
-        "true"
-    } else {
-        ""
-    };
+    let table = load_table(&args, Schedule::Announced)?;
     let get = |f: Field| -> &str {
-        match f {
-            Field::Section232 => section232,
-            f => args.value(&flag_name(f)).unwrap_or(""),
+        match args.value(&flag_name(f)) {
+            Some(v) => v,
+            None if args.switch(&flag_name(f)) => "true",
+            None => "",
         }
     };
     match price_fields(&table, &get) {
@@ -193,6 +206,10 @@ fn reciprocal_reason(c: &LandedCost<'_>) -> String {
         (Some(Exemption::NotSubject(row)), _) => {
             format!("not subject: {}", row.note())
         }
+                (Some(Exemption::InTransit(row)), _) => format!(
+            "in transit: loaded before {} and entered before the deadline; no duty was in force on the loading date",
+            row.transit().loaded_before.map(|d| d.to_string()).unwrap_or_default()
+        ),
         (Some(Exemption::Section232), _) => {
             "excluded: Section 232 goods pay the Section 232 duties instead".to_string()
         }
@@ -205,6 +222,13 @@ fn reciprocal_reason(c: &LandedCost<'_>) -> String {
         },
         (None, _) => String::new(),
     };
+    if let (Some(superseded), None) = (r.partner_rate.in_transit, r.exemption) {
+        s.push_str(&format!(
+            "; in transit: the rate in force on the loading date, not the {}% from {}",
+            superseded.rate_pct().map(fmt_pct).unwrap_or_default(),
+            superseded.effective_from()
+        ));
+    }
     if r.us_content_excluded {
         s.push_str("; US content of 20% or more left out of the base (EO 14257 sec. 3(f))");
     }
@@ -280,6 +304,27 @@ fn estimate_text(s: &tariffs::Shipment, c: &LandedCost<'_>) -> String {
         c.reciprocal.charge.amount,
         &reciprocal_reason(c),
     );
+    for d in c.programs.iter().flatten() {
+        let note = match d.exclusion {
+            Some(x) => format!("not charged: {}", x.as_str()),
+            None if d.in_transit => "in transit: the rate of the loading date".into(),
+            None => d.entry.applies_to().as_str().replace('_', " "),
+        };
+        let label = match d.program {
+            Program::Fentanyl => "fentanyl duty",
+            Program::Brazil => "Brazil duty",
+            Program::RussiaOil => "India duty",
+            Program::Section122 => "Section 122",
+        };
+        line(
+            &mut t,
+            label,
+            &format!("{}%", fmt_pct(d.charge.rate_pct)),
+            Some(d.charge.base),
+            d.charge.amount,
+            &note,
+        );
+    }
     for (label, fee) in [("MPF", &c.mpf), ("HMF", &c.hmf)] {
         line(
             &mut t,
@@ -295,6 +340,16 @@ fn estimate_text(s: &tariffs::Shipment, c: &LandedCost<'_>) -> String {
     line(&mut t, "freight", "", None, c.freight, "");
     line(&mut t, "insurance", "", None, c.insurance, "");
     let _ = writeln!(t, "  {:-<61}", "");
+    if c.programs.iter().any(Option::is_some) {
+        line(
+            &mut t,
+            "IEEPA duty",
+            "",
+            None,
+            c.ieepa_duty,
+            "refundable after the 20 Feb 2026 ruling",
+        );
+    }
     line(&mut t, "total duty", "", None, c.total_duty, "");
     line(&mut t, "total fees", "", None, c.total_fees, "");
     line(&mut t, "landed cost", "", None, c.landed_cost, "");
@@ -309,6 +364,18 @@ fn estimate_text(s: &tariffs::Shipment, c: &LandedCost<'_>) -> String {
         "\nsource of the reciprocal treatment: {}",
         c.reciprocal.source()
     );
+    for d in c.programs.iter().flatten() {
+        let _ = writeln!(
+            t,
+            "source of the {} duty: {}",
+            d.program,
+            d.applied.unwrap_or(d.entry).source()
+        );
+    }
+    let notes = batch::notes(s, c);
+    if !notes.is_empty() {
+        let _ = writeln!(t, "notes: {notes}");
+    }
     for fee in [&c.mpf, &c.hmf] {
         if let Some(e) = fee.entry {
             let _ = writeln!(t, "source of the {}: {}", e.kind().as_str(), e.source());
@@ -355,6 +422,23 @@ fn estimate_json(s: &tariffs::Shipment, c: &LandedCost<'_>) -> String {
         .str("reason", &reciprocal_reason(c))
         .str("source", c.reciprocal.source());
     j.end_object();
+    j.array("programs");
+    for d in c.programs.iter().flatten() {
+        j.begin_object()
+            .str("program", d.program.as_str())
+            .bool("ieepa", d.program.is_ieepa())
+            .str("rate_pct", &fmt_pct(d.charge.rate_pct))
+            .str("base", &fmt_money(d.charge.base))
+            .str("amount", &fmt_money(d.charge.amount))
+            .str("applies_to", d.entry.applies_to().as_str())
+            .opt("exclusion", d.exclusion.map(|x| x.as_str()).unwrap_or(""))
+            .bool("in_transit", d.in_transit)
+            .str("source", d.applied.unwrap_or(d.entry).source())
+            .end_object();
+    }
+    j.end_array();
+    j.str("ieepa_duty", &fmt_money(c.ieepa_duty));
+    j.str("notes", &batch::notes(s, c));
     for (key, fee) in [("mpf", &c.mpf), ("hmf", &c.hmf)] {
         charge_json(&mut j, key, &fee.charge);
         j.str("outcome", fee_outcome_name(fee.outcome));
@@ -474,8 +558,32 @@ pub fn batch(rest: &[String]) -> Result<u8, Fail> {
     let Some(args) = parse(rest, &BATCH_SPEC, BATCH_HELP)? else {
         return Ok(0);
     };
-    let path = input_arg(&args, "batch")?;
-    let table = load_table(args.value("table"))?;
+    run_batch(&args, "batch", Schedule::Announced, Layout::LandedCost)
+}
+
+const REFUNDS_HELP: &str = "\
+tariffs refunds FILE|-: the IEEPA duty that applied to past entries, and so the refund
+
+Input columns as for `tariffs batch` (id, origin, value required; date needed for a real
+answer; loaded, usmca, transshipped, energy, potash, section232, mfn, mfn_general, hts, ...).
+Output, per entry: the reciprocal, fentanyl, Brazil and India duties with their rates and
+legal sources, the refundable IEEPA total, the Section 122 surcharge (not IEEPA, not
+refundable) and notes. Uses the enacted schedule unless --schedule or --table says otherwise.
+
+    -o, --output FILE   write the results to FILE (default standard output)
+    --errors FILE       write rejected rows to FILE (default standard error)
+    --strict            stop at the first rejected row";
+
+pub fn refunds(rest: &[String]) -> Result<u8, Fail> {
+    let Some(args) = parse(rest, &BATCH_SPEC, REFUNDS_HELP)? else {
+        return Ok(0);
+    };
+    run_batch(&args, "refunds", Schedule::Enacted, Layout::Refunds)
+}
+
+fn run_batch(args: &Args, cmd: &str, schedule: Schedule, layout: Layout) -> Result<u8, Fail> {
+    let path = input_arg(args, cmd)?;
+    let table = load_table(args, schedule)?;
     let input = open_input(path).map_err(Fail::Input)?;
     let mut output = Output::create(args.value("output")).map_err(Fail::Input)?;
     let mut reporter = Reporter {
@@ -483,7 +591,7 @@ pub fn batch(rest: &[String]) -> Result<u8, Fail> {
         progress: stderr_is_terminal(),
     };
     let strict = args.switch("strict");
-    let result = price_csv(&table, input, &mut output, &mut reporter, strict);
+    let result = price_csv_with(&table, input, &mut output, &mut reporter, strict, layout);
     if reporter.progress {
         eprint!("\r\x1b[K");
     }
@@ -505,6 +613,18 @@ pub fn batch(rest: &[String]) -> Result<u8, Fail> {
 }
 
 fn print_summary(s: &BatchSummary) {
+    if !s.total_ieepa.is_zero() || s.total_programs.iter().any(|t| !t.is_zero()) {
+        let [fentanyl, brazil, russia_oil, s122] = s.total_programs;
+        eprintln!(
+            "IEEPA duty {} (reciprocal {}, fentanyl {}, Brazil {}, India {}); Section 122 {} (not IEEPA)",
+            fmt_money(s.total_ieepa),
+            fmt_money(s.total_reciprocal),
+            fmt_money(fentanyl),
+            fmt_money(brazil),
+            fmt_money(russia_oil),
+            fmt_money(s122)
+        );
+    }
     eprintln!(
         "rows read {}: priced {}, rejected {}\ntotals of priced rows: customs value {}, duty {}, fees {}, landed cost {}",
         s.rows_read,
@@ -543,7 +663,7 @@ pub fn exempt_share(rest: &[String]) -> Result<u8, Fail> {
         return Ok(0);
     };
     let path = input_arg(&args, "exempt-share")?;
-    let table = load_table(args.value("table"))?;
+    let table = load_table(&args, Schedule::Announced)?;
     let date = date_flag(&args)?;
     let fixed_origin = match args.value("origin") {
         Some(o) => Some(
@@ -885,64 +1005,89 @@ const RATES_SPEC: Spec = Spec {
 };
 
 /// One row of the table, as text cells in the order of the table's columns.
-fn row_cells(row: Row<'_>) -> [String; 15] {
+fn row_cells(row: Row<'_>) -> [String; 18] {
     let opt = |d: Option<Decimal>| d.map(fmt_pct).unwrap_or_default();
     let date = |d: Option<Date>| d.map(|d| d.to_string()).unwrap_or_default();
-    match row {
-        Row::Rate(r) => [
-            "rate".into(),
-            r.code()
-                .map(|c| c.to_string())
-                .unwrap_or_else(|| "*".into()),
-            r.name().into(),
-            opt(r.rate_pct()),
-            opt(r.charged_pct()),
-            opt(r.chart_pct()),
-            r.basis().as_str().into(),
-            r.rate_of().map(|c| c.to_string()).unwrap_or_default(),
-            String::new(),
-            String::new(),
-            String::new(),
-            r.effective_from().to_string(),
-            date(r.effective_to()),
-            r.source().into(),
-            r.note().into(),
-        ],
-        Row::Exempt(e) => [
-            "exempt".into(),
-            e.code().to_string(),
-            e.description().into(),
-            String::new(),
-            String::new(),
-            String::new(),
-            e.basis().as_str().into(),
-            String::new(),
-            e.category().as_str().into(),
-            String::new(),
-            String::new(),
-            e.effective_from().to_string(),
-            date(e.effective_to()),
-            e.source().into(),
-            e.note().into(),
-        ],
-        Row::Fee(f) => [
-            "fee".into(),
-            f.kind().as_str().into(),
-            f.name().into(),
-            fmt_pct(f.rate_pct()),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            f.min_usd().map(fmt_money).unwrap_or_default(),
-            f.max_usd().map(fmt_money).unwrap_or_default(),
-            date(f.effective_from()),
-            date(f.effective_to()),
-            f.source().into(),
-            f.note().into(),
-        ],
-    }
+    let star = |c: Option<CountryCode>| c.map(|c| c.to_string()).unwrap_or_else(|| "*".into());
+    let mut c: [String; 18] = Default::default();
+    let mut set = |col: &str, v: String| {
+        if let Some(i) = tariffs::TABLE_COLUMNS.iter().position(|&k| k == col) {
+            c[i] = v;
+        }
+    };
+    let (from, to, transit, source, note) = match row {
+        Row::Rate(r) => {
+            set("kind", "rate".into());
+            set("code", star(r.code()));
+            set("name", r.name().into());
+            set("rate_pct", opt(r.rate_pct()));
+            set("charged_pct", opt(r.charged_pct()));
+            set("chart_pct", opt(r.chart_pct()));
+            set("basis", r.basis().as_str().into());
+            set(
+                "rate_of",
+                r.rate_of().map(|c| c.to_string()).unwrap_or_default(),
+            );
+            (
+                Some(r.effective_from()),
+                r.effective_to(),
+                r.transit(),
+                r.source(),
+                r.note(),
+            )
+        }
+        Row::Exempt(e) => {
+            set("kind", "exempt".into());
+            set("code", e.code().to_string());
+            set("name", e.description().into());
+            set("basis", e.basis().as_str().into());
+            set("category", e.category().as_str().into());
+            (
+                Some(e.effective_from()),
+                e.effective_to(),
+                Default::default(),
+                e.source(),
+                e.note(),
+            )
+        }
+        Row::Fee(f) => {
+            set("kind", "fee".into());
+            set("code", f.kind().as_str().into());
+            set("name", f.name().into());
+            set("rate_pct", fmt_pct(f.rate_pct()));
+            set("min_usd", f.min_usd().map(fmt_money).unwrap_or_default());
+            set("max_usd", f.max_usd().map(fmt_money).unwrap_or_default());
+            (
+                f.effective_from(),
+                f.effective_to(),
+                Default::default(),
+                f.source(),
+                f.note(),
+            )
+        }
+        Row::Program(p) => {
+            set("kind", "program".into());
+            set("code", star(p.code()));
+            set("name", p.name().into());
+            set("rate_pct", fmt_pct(p.rate_pct()));
+            set("basis", p.program().as_str().into());
+            set("applies_to", p.applies_to().as_str().into());
+            (
+                Some(p.effective_from()),
+                p.effective_to(),
+                p.transit(),
+                p.source(),
+                p.note(),
+            )
+        }
+    };
+    set("effective_from", date(from));
+    set("effective_to", date(to));
+    set("transit_loaded_before", date(transit.loaded_before));
+    set("transit_entered_before", date(transit.entered_before));
+    set("source", source.into());
+    set("note", note.into());
+    c
 }
 
 #[derive(Clone, Copy)]
@@ -950,6 +1095,7 @@ enum Row<'a> {
     Rate(&'a tariffs::RateEntry),
     Exempt(&'a tariffs::ExemptEntry),
     Fee(&'a tariffs::FeeEntry),
+    Program(&'a tariffs::ProgramEntry),
 }
 
 fn in_force(from: Option<Date>, to: Option<Date>, date: Option<Date>) -> bool {
@@ -960,7 +1106,7 @@ pub fn rates(rest: &[String]) -> Result<u8, Fail> {
     let Some(args) = parse(rest, &RATES_SPEC, RATES_HELP)? else {
         return Ok(0);
     };
-    let table = load_table(args.value("table"))?;
+    let table = load_table(&args, Schedule::Announced)?;
     let date = date_flag(&args)?;
     let hts = args
         .value("hts")
@@ -972,9 +1118,9 @@ pub fn rates(rest: &[String]) -> Result<u8, Fail> {
     let kind = args
         .value("kind")
         .unwrap_or(if hts.is_some() { "exempt" } else { "rate" });
-    if !matches!(kind, "rate" | "exempt" | "fee" | "all") {
+    if !matches!(kind, "rate" | "exempt" | "fee" | "program" | "all") {
         return Err(Fail::Usage(format!(
-            "--kind {kind:?}: use rate, exempt, fee or all"
+            "--kind {kind:?}: use rate, exempt, fee, program or all"
         )));
     }
     // A partner's own rows, plus the rows it takes its rate from (or the `*` rows when the
@@ -1014,6 +1160,20 @@ pub fn rates(rest: &[String]) -> Result<u8, Fail> {
                 .filter(|e| hts.is_none_or(|h| e.code().covers(h) || h.covers(e.code())))
                 .filter(|e| in_force(Some(e.effective_from()), e.effective_to(), date))
                 .map(Row::Exempt),
+        );
+    }
+    if matches!(kind, "program" | "all") {
+        rows.extend(
+            table
+                .programs()
+                .iter()
+                .filter(|p| {
+                    partner_codes
+                        .as_ref()
+                        .is_none_or(|c| c.contains(&p.code()) || p.code().is_none())
+                })
+                .filter(|p| in_force(Some(p.effective_from()), p.effective_to(), date))
+                .map(Row::Program),
         );
     }
     if matches!(kind, "fee" | "all") {
@@ -1065,51 +1225,79 @@ pub fn rates(rest: &[String]) -> Result<u8, Fail> {
 
 fn rates_text(rows: &[Row<'_>]) -> String {
     let mut t = String::new();
-    let mut last_kind = "";
+    let mut last_kind = String::new();
     for row in rows {
-        let c = row_cells(*row);
-        if c[0] != last_kind {
-            let header = match row {
-                Row::Rate(_) => "code name                               rate basis       of  in force (from..to)    source",
-                Row::Exempt(_) => "code          category           basis  in force (from..to)    description                               source",
-                Row::Fee(_) => "fee  name                                  rate  limits (USD)             in force (from..to)    source",
-            };
+        let cells = row_cells(*row);
+        let c = |col: &str| -> &str {
+            tariffs::TABLE_COLUMNS
+                .iter()
+                .position(|&k| k == col)
+                .map(|i| cells[i].as_str())
+                .unwrap_or("")
+        };
+        let pct = |v: &str| {
+            if v.is_empty() {
+                "-".to_string()
+            } else {
+                format!("{v}%")
+            }
+        };
+        if c("kind") != last_kind {
             if !last_kind.is_empty() {
                 t.push('\n');
             }
-            let _ = writeln!(t, "{header}");
-            last_kind = match row {
-                Row::Rate(_) => "rate",
-                Row::Exempt(_) => "exempt",
-                Row::Fee(_) => "fee",
+            let header = match row {
+                Row::Rate(_) => "code name                               rate basis            of  in force (from..to)    source",
+                Row::Exempt(_) => "code          category           basis      in force (from..to)    description                               source",
+                Row::Fee(_) => "fee  name                                  rate  limits (USD)             in force (from..to)    source",
+                Row::Program(_) => "code program     applies to                 rate in force (from..to)    source",
             };
+            let _ = writeln!(t, "{header}");
+            last_kind = c("kind").to_string();
         }
-        let period = format!("{}..{}", c[11], c[12]);
+        let period = format!("{}..{}", c("effective_from"), c("effective_to"));
         let _ = match row {
             Row::Rate(_) => writeln!(
                 t,
-                "{:<4} {:<32.32} {:>6} {:<11} {:<3} {:<22} {}",
-                c[1],
-                c[2],
-                if c[3].is_empty() {
-                    "-".into()
-                } else {
-                    format!("{}%", c[3])
-                },
-                c[6],
-                c[7],
+                "{:<4} {:<32.32} {:>6} {:<16} {:<3} {:<22} {}",
+                c("code"),
+                c("name"),
+                pct(c("rate_pct")),
+                c("basis"),
+                c("rate_of"),
                 period,
-                c[13]
+                c("source")
             ),
             Row::Exempt(_) => writeln!(
                 t,
-                "{:<13} {:<18} {:<6} {:<22} {:<40.40}  {}",
-                c[1], c[8], c[6], period, c[2], c[13]
+                "{:<13} {:<18} {:<10} {:<22} {:<40.40}  {}",
+                c("code"),
+                c("category"),
+                c("basis"),
+                period,
+                c("name"),
+                c("source")
             ),
             Row::Fee(_) => writeln!(
                 t,
                 "{:<4} {:<34} {:>7}% min {:>7} max {:>7} {:<22} {}",
-                c[1], c[2], c[3], c[9], c[10], period, c[13]
+                c("code"),
+                c("name"),
+                c("rate_pct"),
+                c("min_usd"),
+                c("max_usd"),
+                period,
+                c("source")
+            ),
+            Row::Program(_) => writeln!(
+                t,
+                "{:<4} {:<11} {:<24} {:>6} {:<22} {:.100}",
+                c("code"),
+                c("basis"),
+                c("applies_to"),
+                pct(c("rate_pct")),
+                period,
+                c("source")
             ),
         };
     }

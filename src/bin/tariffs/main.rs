@@ -10,7 +10,7 @@ mod json;
 
 use std::process::ExitCode;
 
-use tariffs::RateTable;
+use tariffs::{RateTable, Schedule};
 
 pub(crate) const USAGE: &str = "\
 tariffs: US reciprocal-tariff (EO 14257) estimator
@@ -25,8 +25,11 @@ USAGE:
     tariffs rates [--partner NAME] [--hts CODE] [--date YYYY-MM-DD]
                   [--kind rate|exempt|fee|all] [--format text|csv|json]
     tariffs rate-from-trade --imports USD --exports USD [--json]
+    tariffs refunds FILE|- [-o FILE] [--errors FILE] [--strict]
 
-Every command takes --table FILE to use your own table instead of the bundled one.
+Every command takes --schedule announced|enacted (the bundled schedules: the rates announced
+on 2 April 2025, the default except for refunds; or the rates as enacted, by entry date) and
+--table FILE (your own table instead).
     tariffs --version    crate and bundled-table versions
     tariffs COMMAND --help
 
@@ -84,6 +87,7 @@ fn run(argv: &[String]) -> Result<u8, Fail> {
         "exempt-share" => commands::exempt_share(rest),
         "rates" => commands::rates(rest),
         "rate-from-trade" => commands::rate_from_trade(rest),
+        "refunds" => commands::refunds(rest),
         other => Err(Fail::Usage(format!("unknown command {other:?}"))),
     }
 }
@@ -104,10 +108,16 @@ impl std::ops::Deref for Table {
     }
 }
 
-/// The table to use: `--table FILE`, or the bundled one.
-pub(crate) fn load_table(path: Option<&str>) -> Result<Table, Fail> {
-    match path {
-        None => RateTable::try_bundled()
+/// The table to use: `--table FILE`, or the bundled schedule named by `--schedule`
+/// (`default` when none is named).
+pub(crate) fn load_table(args: &crate::args::Args, default: Schedule) -> Result<Table, Fail> {
+    let schedule = match args.value("schedule") {
+        Some(s) => s.parse::<Schedule>().map_err(Fail::Usage)?,
+        None => default,
+    };
+    match args.value("table") {
+        None => schedule
+            .table()
             .map(Table::Bundled)
             .map_err(|e| Fail::Input(e.to_string())),
         Some(p) => RateTable::from_path(p)
@@ -124,18 +134,22 @@ fn fingerprint(text: &str) -> u64 {
 }
 
 fn version() -> String {
-    let mut s = format!("tariffs {}\n", env!("CARGO_PKG_VERSION"));
-    match RateTable::try_bundled() {
-        Ok(t) => s.push_str(&format!(
-            "bundled table: {} (reference date {}): {} rate, {} exemption and {} fee rows; fnv1a64 {:016x}",
-            tariffs::BUNDLED_LABEL,
-            t.reference_date().map(|d| d.to_string()).unwrap_or_default(),
-            t.rates().count(),
-            t.exemptions().len(),
-            t.fees().len(),
-            fingerprint(tariffs::BUNDLED_CSV),
-        )),
-        Err(e) => s.push_str(&format!("bundled table: invalid: {e}")),
+    let mut s = format!("tariffs {}", env!("CARGO_PKG_VERSION"));
+    for schedule in [Schedule::Announced, Schedule::Enacted] {
+        match schedule.table() {
+            Ok(t) => s.push_str(&format!(
+                "\n{} schedule: {} (reference date {}): {} rate, {} exemption, {} program and {} fee rows; fnv1a64 {:016x}",
+                schedule.as_str(),
+                schedule.label(),
+                t.reference_date().map(|d| d.to_string()).unwrap_or_default(),
+                t.rates().count(),
+                t.exemptions().len(),
+                t.programs().len(),
+                t.fees().len(),
+                fingerprint(schedule.text()),
+            )),
+            Err(e) => s.push_str(&format!("\n{} schedule: invalid: {e}", schedule.as_str())),
+        }
     }
     s
 }
