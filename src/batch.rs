@@ -551,16 +551,54 @@ pub fn refund_record(id: &str, s: &Shipment, c: &LandedCost<'_>) -> Vec<String> 
     r
 }
 
+/// The readings the tool takes where the sources disagree (`sources/SOURCES-timeline.md`
+/// section 5), attached to the entries they concern: (origin, from, to, note).
+const READINGS: &[(&str, &str, &str, &str)] = &[
+    (
+        "JP",
+        "2025-08-07",
+        "2025-09-16",
+        "Japan: the 15% floor is retroactive to 2025-08-07 (EO 14345) but CBP collected a flat 15% until 2025-09-16 (FR 2025-17908); the deposit may exceed this figure",
+    ),
+    (
+        "KR",
+        "2025-11-14",
+        "2025-12-04",
+        "Korea: the floor is retroactive to 2025-11-14 (FR 2025-21940, published 2025-12-04); deposits before publication may have been at the flat 15%",
+    ),
+    (
+        "CH",
+        "2025-11-14",
+        "2025-12-18",
+        "Switzerland: the 15% floor is retroactive to 2025-11-14 (notice of 2025-12-18); deposits before it may have been at 39%",
+    ),
+    (
+        "LI",
+        "2025-11-14",
+        "2025-12-18",
+        "Liechtenstein: the floor is retroactive to 2025-11-14 (notice of 2025-12-18); deposits before it may have been at the flat 15%",
+    ),
+    (
+        "*",
+        "2026-02-20",
+        "2026-02-24",
+        "collected after the Supreme Court's ruling of 2026-02-20 until CBP stopped on 2026-02-24 (CSMS 67834313): refundable",
+    ),
+];
+
 /// Short notes on how an entry was treated: the in-transit rule, floors, transshipment,
 /// program exclusions, and the readings the tool takes where the sources leave gaps.
 pub fn notes(s: &Shipment, c: &LandedCost<'_>) -> String {
     let mut n: Vec<String> = Vec::new();
     let r = &c.reciprocal;
     if let Some(superseded) = r.partner_rate.in_transit {
+        let t = superseded.transit();
+        let date = |d: Option<Date>| d.map(|d| d.to_string()).unwrap_or_default();
         n.push(format!(
-            "in transit: loaded {} before the {} change, entered before its deadline",
-            s.loaded.map(|d| d.to_string()).unwrap_or_default(),
-            superseded.effective_from()
+            "in transit: loaded {} (before {}) and entered before {}: the treatment of the loading date",
+            date(s.loaded),
+            date(t.loaded_before),
+            date(t.entered_before)
         ));
     }
     if let crate::RateStatus::Applies { rate_entry, .. } = r.partner_rate.status {
@@ -572,6 +610,22 @@ pub fn notes(s: &Shipment, c: &LandedCost<'_>) -> String {
         }
         if rate_entry.basis() == crate::Basis::Transshipment {
             n.push("transshipment: 40% in lieu of the country rate".into());
+        }
+    }
+    for &(code, from, to, reading) in READINGS {
+        let in_window = |d: Date| {
+            let (f, t) = (Date::from_str(from), Date::from_str(to));
+            matches!((f, t), (Ok(f), Ok(t)) if f <= d && d < t)
+        };
+        let origin = c.reciprocal.partner_rate.partner.code();
+        let follows = match r.partner_rate.status {
+            crate::RateStatus::Applies { rate_entry, .. } => rate_entry.code(),
+            _ => None,
+        };
+        let matches_code =
+            code == "*" || origin.as_str() == code || follows.is_some_and(|f| f.as_str() == code);
+        if matches_code && in_window(c.date) && c.ieepa_duty > Decimal::ZERO {
+            n.push(reading.to_string());
         }
     }
     for d in c.programs.iter().flatten() {
