@@ -103,6 +103,79 @@ fn agrees_with_sourced_timeline() {
         }
     }
     assert!(checked > 500, "{checked}");
+
+    // Program rows: the same rates and periods as ieepa_other_timeline.csv.
+    let mut rdr = csv::Reader::from_path(dir.join("ieepa_other_timeline.csv")).expect("programs");
+    let mut programs = 0;
+    for row in rdr.deserialize::<HashMap<String, String>>() {
+        let row = row.expect("row");
+        let found = t.programs().iter().any(|p| {
+            p.program().as_str() == row["program"]
+                && p.code()
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "*".into())
+                    == row["iso2"]
+                && p.rate_pct() == dec(&row["rate_pct"])
+                && p.effective_from().to_string() == row["effective_from"]
+                && p.effective_to().map(|d| d.to_string()).unwrap_or_default()
+                    == row["effective_to"]
+        });
+        assert!(found, "{row:?}");
+        programs += 1;
+    }
+    assert_eq!(programs, t.programs().len());
+
+    // Annex II changes: in force from their dates, out from theirs.
+    let day_before = |d: Date| {
+        Date::new(d.year(), d.month(), d.day() - 1)
+            .or_else(|_| Date::new(d.year(), d.month() - 1, 31))
+            .or_else(|_| Date::new(d.year(), d.month() - 1, 30))
+            .expect("date")
+    };
+    let mut rdr =
+        csv::Reader::from_path(dir.join("annex2_changes_2025-09-08.csv")).expect("changes");
+    let sept: Date = "2025-09-08".parse().expect("date");
+    for row in rdr.deserialize::<HashMap<String, String>>() {
+        let row = row.expect("row");
+        let code: tariffs::HtsCode = row["hts8"].parse().expect("code");
+        // 8505.11.00 is listed at its 10-digit line 8505.11.00.70 only.
+        let code = if row["hts8"] == "8505.11.00" {
+            "8505.11.0070".parse().expect("code")
+        } else {
+            code
+        };
+        let before = t.exemption(code, Some(day_before(sept))).expect("lookup");
+        let after = t.exemption(code, Some(sept)).expect("lookup");
+        match row["change"].as_str() {
+            "add" => assert!(before.is_none() && after.is_some(), "{code}"),
+            _ => assert!(before.is_some() && after.is_none(), "{code}"),
+        }
+    }
+    let mut rdr =
+        csv::Reader::from_path(dir.join("annex2_other_changes_2025.csv")).expect("changes");
+    for row in rdr.deserialize::<HashMap<String, String>>() {
+        let row = row.expect("row");
+        if row["change"] != "remove" {
+            continue;
+        }
+        let code: tariffs::HtsCode = row["hts"].parse().expect("code");
+        let date: Date = row["effective_date"].parse().expect("date");
+        let before = t
+            .exemption(code, Some(day_before(date)))
+            .expect("lookup")
+            .expect("listed before");
+        assert_eq!(before.basis(), tariffs::ExemptBasis::AnnexII, "{code}");
+        let after = t.exemption(code, Some(date)).expect("lookup");
+        match row["category"].as_str() {
+            // Copper semis went on to Section 232 copper: still no reciprocal duty.
+            "copper" => assert_eq!(
+                after.map(|e| e.basis()),
+                Some(tariffs::ExemptBasis::Section232),
+                "{code}"
+            ),
+            _ => assert!(after.is_none(), "{code}"),
+        }
+    }
     // EU members take the EU rows; the timeline's EU rows stand for them.
     let de = t
         .reciprocal(
