@@ -85,6 +85,18 @@ impl HtsCode {
         (self.value << 4) | u64::from(self.len)
     }
 
+    /// Appends the dotted form (as `Display` writes it) without going through `fmt`.
+    pub(crate) fn push_dotted(self, out: &mut Vec<u8>) {
+        let d = self.digits();
+        let n = self.len();
+        for i in 0..n {
+            if matches!(i, 4 | 6) {
+                out.push(b'.');
+            }
+            out.push(b'0' + (d / POW10[n - 1 - i] % 10) as u8);
+        }
+    }
+
     /// The 2-digit chapter.
     pub fn chapter(self) -> u8 {
         (self.value / POW10[8]) as u8

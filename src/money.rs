@@ -36,6 +36,9 @@ pub const ROUNDING: RoundingStrategy = RoundingStrategy::MidpointAwayFromZero;
 /// assert_eq!(round_money(Decimal::new(-125, 3)), Decimal::new(-13, 2));
 /// ```
 pub fn round_money(amount: Decimal) -> Decimal {
+    if amount.scale() <= MONEY_DP {
+        return amount; // already in cents: nothing to round
+    }
     amount.round_dp_with_strategy(MONEY_DP, ROUNDING)
 }
 

@@ -1031,15 +1031,21 @@ impl RateTable {
 }
 
 fn suggest(names: &HashMap<String, (CountryCode, String)>, key: &str) -> Vec<String> {
-    if key.is_empty() {
+    // Two- and three-letter queries are codes: a near miss of a code is not a useful hint.
+    if key.len() <= 3 {
         return Vec::new();
     }
     let limit = (key.chars().count() / 3).max(2);
+    let len = key.len();
     let mut scored: Vec<(usize, &str, CountryCode)> = names
         .iter()
         .filter_map(|(k, (code, name))| {
+            // Names whose length differs by more than the limit cannot be within it.
+            let contains = len >= 3 && k.split(' ').any(|w| w == key);
+            if !contains && k.len().abs_diff(len) > limit {
+                return None;
+            }
             let d = edit_distance(key, k);
-            let contains = key.len() >= 3 && k.split(' ').any(|w| w == key);
             (d <= limit || contains).then_some((if contains { 0 } else { d }, name.as_str(), *code))
         })
         .collect();

@@ -1,0 +1,559 @@
+//! Output records: the columns of each layout and the one formatting path for them.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use crate::estimate::{Exemption, LandedCost};
+use crate::table::RateStatus;
+use crate::{money, Date, Program, Shipment};
+
+/// The columns of a batch's output, in order.
+pub const OUTPUT_COLUMNS: [&str; 33] = [
+    "id",
+    "origin",
+    "origin_name",
+    "date",
+    "hts",
+    "customs_value",
+    "mfn_rate_pct",
+    "mfn_duty",
+    "reciprocal_rate_pct",
+    "reciprocal_base",
+    "reciprocal_duty",
+    "reciprocal_basis",
+    "exemption",
+    "exempt_code",
+    "exempt_category",
+    "mpf",
+    "hmf",
+    "freight",
+    "insurance",
+    "total_duty",
+    "total_fees",
+    "landed_cost",
+    "effective_rate_pct",
+    "source",
+    "fentanyl_rate_pct",
+    "fentanyl_duty",
+    "brazil_rate_pct",
+    "brazil_duty",
+    "russia_oil_rate_pct",
+    "russia_oil_duty",
+    "section122_rate_pct",
+    "section122_duty",
+    "ieepa_duty",
+];
+
+/// The columns of a refund estimate, in order: per entry, the IEEPA duty that applied by
+/// program with its legal source, the refundable total, and the Section 122 surcharge
+/// (not IEEPA, not refundable) on its own.
+pub const REFUND_COLUMNS: [&str; 26] = [
+    "id",
+    "origin",
+    "origin_name",
+    "date",
+    "loaded",
+    "hts",
+    "customs_value",
+    "reciprocal_rate_pct",
+    "reciprocal_duty",
+    "reciprocal_treatment",
+    "reciprocal_source",
+    "fentanyl_rate_pct",
+    "fentanyl_duty",
+    "fentanyl_source",
+    "brazil_rate_pct",
+    "brazil_duty",
+    "brazil_source",
+    "russia_oil_rate_pct",
+    "russia_oil_duty",
+    "russia_oil_source",
+    "ieepa_refundable",
+    "section122_rate_pct",
+    "section122_duty",
+    "section122_source",
+    "mfn_duty",
+    "notes",
+];
+
+/// What a batch writes for each row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// The landed cost, component by component ([`OUTPUT_COLUMNS`]).
+    #[default]
+    LandedCost,
+    /// The IEEPA duty by program and the refundable total ([`REFUND_COLUMNS`]).
+    Refunds,
+}
+
+impl Layout {
+    /// The header of the layout.
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            Layout::LandedCost => &OUTPUT_COLUMNS,
+            Layout::Refunds => &REFUND_COLUMNS,
+        }
+    }
+}
+
+/// The columns of a batch's error report, in order.
+pub const ERROR_COLUMNS: [&str; 5] = ["line", "id", "column", "value", "reason"];
+
+/// Appends a decimal in plain notation: with exactly `dp` decimals (rounded with the crate's
+/// policy when it has more), or, with `None`, without trailing zeros. No allocation.
+fn push_decimal(out: &mut Vec<u8>, d: Decimal, dp: Option<u32>) {
+    let d = match dp {
+        Some(dp) if d.scale() > dp => d.round_dp_with_strategy(dp, money::ROUNDING),
+        Some(_) => d,
+        None => d.normalize(),
+    };
+    let scale = d.scale();
+    let width = dp.unwrap_or(scale).max(scale);
+    let mantissa = d.mantissa().unsigned_abs();
+    if d.is_sign_negative() && mantissa != 0 {
+        out.push(b'-');
+    }
+    // u128 division is a slow library call: use u64 whenever the mantissa fits (always, for
+    // amounts below 1.8e17 cents).
+    let mut digits = u64::try_from(mantissa).ok();
+    let mut wide = mantissa;
+    // Digits of |mantissa|, least significant first, padded to one integer digit and
+    // `width` decimals (extra decimals when `dp` exceeds the scale are zeros).
+    let mut tmp = [0u8; 48];
+    let mut n = 0;
+    for _ in scale..width {
+        tmp[n] = b'0';
+        n += 1;
+    }
+    loop {
+        let digit = match digits.as_mut() {
+            Some(d) => {
+                let digit = (*d % 10) as u8;
+                *d /= 10;
+                digit
+            }
+            None => {
+                let digit = (wide % 10) as u8;
+                wide /= 10;
+                digit
+            }
+        };
+        tmp[n] = b'0' + digit;
+        n += 1;
+        let rest = digits.map_or(wide > 0, |d| d > 0);
+        if !rest && n > width as usize {
+            break;
+        }
+    }
+    for i in (0..n).rev() {
+        out.push(tmp[i]);
+        if i == width as usize && width > 0 {
+            out.push(b'.');
+        }
+    }
+}
+
+/// Money with exactly two decimals (amounts are already rounded to the cent).
+pub fn fmt_money(d: Decimal) -> String {
+    let mut v = Vec::with_capacity(16);
+    push_decimal(&mut v, d, Some(money::MONEY_DP));
+    String::from_utf8(v).unwrap_or_default()
+}
+
+/// A percentage without trailing zeros (`27`, `16.5`, `0.3464`).
+pub fn fmt_pct(d: Decimal) -> String {
+    let mut v = Vec::with_capacity(16);
+    push_decimal(&mut v, d, None);
+    String::from_utf8(v).unwrap_or_default()
+}
+
+/// One output row: its fields formatted into one reusable buffer, so that formatting a row
+/// allocates nothing once the buffer has grown.
+#[derive(Debug, Clone, Default)]
+pub struct RecordBuf {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+    // Fields that hold text (which may need quoting); numbers, codes and dates never do.
+    text: Vec<bool>,
+}
+
+impl RecordBuf {
+    /// An empty record.
+    pub fn new() -> RecordBuf {
+        RecordBuf {
+            bytes: Vec::with_capacity(512),
+            ends: Vec::with_capacity(40),
+            text: Vec::with_capacity(40),
+        }
+    }
+
+    /// Empties the record, keeping its memory.
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+        self.text.clear();
+    }
+
+    fn end(&mut self) {
+        self.ends.push(self.bytes.len());
+        self.text.push(false);
+    }
+
+    fn str(&mut self, s: &str) {
+        self.bytes.extend_from_slice(s.as_bytes());
+        self.ends.push(self.bytes.len());
+        self.text.push(true);
+    }
+
+    /// Appends the record to `out` as one CSV line, quoted as the csv crate's writer quotes
+    /// (fields holding a comma, a quote or a line break), ending in `\n`.
+    pub fn write_csv_line(&self, out: &mut Vec<u8>) {
+        let mut start = 0;
+        for (i, (&end, &text)) in self.ends.iter().zip(&self.text).enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            let field = &self.bytes[start..end];
+            start = end;
+            if text
+                && field
+                    .iter()
+                    .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+            {
+                out.push(b'"');
+                for &b in field {
+                    if b == b'"' {
+                        out.push(b'"');
+                    }
+                    out.push(b);
+                }
+                out.push(b'"');
+            } else {
+                out.extend_from_slice(field);
+            }
+        }
+        out.push(b'\n');
+    }
+
+    fn empty(&mut self) {
+        self.end();
+    }
+
+    fn money(&mut self, d: Decimal) {
+        push_decimal(&mut self.bytes, d, Some(money::MONEY_DP));
+        self.end();
+    }
+
+    fn pct(&mut self, d: Decimal) {
+        push_decimal(&mut self.bytes, d, None);
+        self.end();
+    }
+
+    fn display(&mut self, v: impl std::fmt::Display) {
+        use std::io::Write as _;
+        let _ = write!(self.bytes, "{v}");
+        self.ends.push(self.bytes.len());
+        self.text.push(true);
+    }
+
+    fn hts(&mut self, code: crate::HtsCode) {
+        code.push_dotted(&mut self.bytes);
+        self.end();
+    }
+
+    fn date(&mut self, d: Date) {
+        let (y, m, day) = (d.year(), d.month(), d.day());
+        self.bytes.extend_from_slice(&[
+            b'0' + (y / 1000 % 10) as u8,
+            b'0' + (y / 100 % 10) as u8,
+            b'0' + (y / 10 % 10) as u8,
+            b'0' + (y % 10) as u8,
+            b'-',
+            b'0' + m / 10,
+            b'0' + m % 10,
+            b'-',
+            b'0' + day / 10,
+            b'0' + day % 10,
+        ]);
+        self.end();
+    }
+
+    /// The fields, in order.
+    pub fn fields(&self) -> impl Iterator<Item = &[u8]> {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let f = &self.bytes[start..end];
+            start = end;
+            f
+        })
+    }
+
+    /// The fields as strings.
+    pub fn to_strings(&self) -> Vec<String> {
+        self.fields()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect()
+    }
+}
+
+/// Short name of an exemption (`annex2`, `memo`, `category`, `not_subject`, `section232`,
+/// `not_in_force`), its code and its category, for CSV and JSON output.
+pub fn exemption_fields(e: Option<Exemption<'_>>) -> (&'static str, String, String) {
+    let (name, code, category) = exemption_parts(e);
+    (
+        name,
+        code.map(|c| c.to_string()).unwrap_or_default(),
+        category.map(|c| c.to_string()).unwrap_or_default(),
+    )
+}
+
+/// The reciprocal basis of a priced shipment (`annex1`, `baseline`, ...), empty when none
+/// applies.
+pub fn basis_field(c: &LandedCost<'_>) -> &'static str {
+    match c.reciprocal.partner_rate.status {
+        RateStatus::Applies {
+            entry, rate_entry, ..
+        } => {
+            if rate_entry.basis() == crate::Basis::Transshipment || entry.rate_of().is_none() {
+                rate_entry.basis().as_str()
+            } else {
+                entry.basis().as_str()
+            }
+        }
+        RateStatus::NotSubject { entry } => entry.basis().as_str(),
+        RateStatus::NotInForce { .. } => "",
+    }
+}
+
+/// The exemption's short name, code and category, without allocating.
+fn exemption_parts(
+    e: Option<Exemption<'_>>,
+) -> (
+    &'static str,
+    Option<crate::HtsCode>,
+    Option<crate::Category>,
+) {
+    match e {
+        None => ("", None, None),
+        Some(Exemption::AnnexII(row)) => {
+            (row.basis().as_str(), Some(row.code()), Some(row.category()))
+        }
+        Some(Exemption::Category(c)) => ("category", None, Some(c)),
+        Some(Exemption::NotSubject(_)) => ("not_subject", None, None),
+        Some(Exemption::Section232) => ("section232", None, None),
+        Some(Exemption::NotInForce { .. }) => ("not_in_force", None, None),
+        Some(Exemption::InTransit(_)) => ("in_transit", None, None),
+    }
+}
+
+fn program_cells(buf: &mut RecordBuf, c: &LandedCost<'_>, p: Program, source: bool) {
+    match c.program(p) {
+        Some(d) => {
+            buf.pct(d.charge.rate_pct);
+            buf.money(d.charge.amount);
+            if source {
+                buf.str(d.applied.unwrap_or(d.entry).source());
+            }
+        }
+        None => {
+            buf.empty();
+            buf.empty();
+            if source {
+                buf.empty();
+            }
+        }
+    }
+}
+
+fn hts_cell(buf: &mut RecordBuf, s: &Shipment) {
+    match s.goods {
+        crate::Goods::Hts(h) => buf.hts(h),
+        _ => buf.empty(),
+    }
+}
+
+/// Formats a priced shipment into `buf` in the columns of `layout`: the one path by which
+/// `batch`, `refunds` and [`output_record`] / [`refund_record`] write a row.
+pub fn format_record(
+    layout: Layout,
+    buf: &mut RecordBuf,
+    id: &str,
+    s: &Shipment,
+    c: &LandedCost<'_>,
+) {
+    buf.clear();
+    let partner = c.reciprocal.partner_rate.partner;
+    buf.str(id);
+    buf.str(partner.code().as_str());
+    buf.str(partner.name());
+    buf.date(c.date);
+    match layout {
+        Layout::LandedCost => {
+            let (exemption, code, category) = exemption_parts(c.reciprocal.exemption);
+            hts_cell(buf, s);
+            buf.money(c.customs_value);
+            buf.pct(c.mfn.rate_pct);
+            buf.money(c.mfn.amount);
+            buf.pct(c.reciprocal.charge.rate_pct);
+            buf.money(c.reciprocal.charge.base);
+            buf.money(c.reciprocal.charge.amount);
+            buf.str(basis_field(c));
+            buf.str(exemption);
+            match code {
+                Some(code) => buf.hts(code),
+                None => buf.empty(),
+            }
+            buf.str(category.map(|c| c.as_str()).unwrap_or(""));
+            buf.money(c.mpf.charge.amount);
+            buf.money(c.hmf.charge.amount);
+            buf.money(c.freight);
+            buf.money(c.insurance);
+            buf.money(c.total_duty);
+            buf.money(c.total_fees);
+            buf.money(c.landed_cost);
+            buf.pct(c.effective_duty_rate_pct);
+            buf.str(c.reciprocal.source());
+            for p in Program::ALL {
+                program_cells(buf, c, p, false);
+            }
+            buf.money(c.ieepa_duty);
+        }
+        Layout::Refunds => {
+            match s.loaded {
+                Some(d) => buf.date(d),
+                None => buf.empty(),
+            }
+            hts_cell(buf, s);
+            buf.money(c.customs_value);
+            buf.pct(c.reciprocal.charge.rate_pct);
+            buf.money(c.reciprocal.charge.amount);
+            match exemption_parts(c.reciprocal.exemption) {
+                ("", _, _) => buf.str(basis_field(c)),
+                (e, None, _) => buf.str(e),
+                (e, Some(code), _) => buf.display(format_args!("{e} {code}")),
+            }
+            buf.str(c.reciprocal.source());
+            for p in [Program::Fentanyl, Program::Brazil, Program::RussiaOil] {
+                program_cells(buf, c, p, true);
+            }
+            buf.money(c.ieepa_duty);
+            program_cells(buf, c, Program::Section122, true);
+            buf.money(c.mfn.amount);
+            buf.str(&notes(s, c));
+        }
+    }
+}
+
+/// The output record of a priced shipment, in the order of [`OUTPUT_COLUMNS`].
+pub fn output_record(id: &str, s: &Shipment, c: &LandedCost<'_>) -> Vec<String> {
+    let mut buf = RecordBuf::new();
+    format_record(Layout::LandedCost, &mut buf, id, s, c);
+    buf.to_strings()
+}
+
+/// The refund record of a priced entry, in the order of [`REFUND_COLUMNS`].
+pub fn refund_record(id: &str, s: &Shipment, c: &LandedCost<'_>) -> Vec<String> {
+    let mut buf = RecordBuf::new();
+    format_record(Layout::Refunds, &mut buf, id, s, c);
+    buf.to_strings()
+}
+
+/// The readings the tool takes where the sources disagree (`sources/SOURCES-timeline.md`
+/// section 5), attached to the entries they concern: (origin, from, to, note).
+const READINGS: &[(&str, &str, &str, &str)] = &[
+    (
+        "JP",
+        "2025-08-07",
+        "2025-09-16",
+        "Japan: the 15% floor is retroactive to 2025-08-07 (EO 14345) but CBP collected a flat 15% until 2025-09-16 (FR 2025-17908); the deposit may exceed this figure",
+    ),
+    (
+        "KR",
+        "2025-11-14",
+        "2025-12-04",
+        "Korea: the floor is retroactive to 2025-11-14 (FR 2025-21940, published 2025-12-04); deposits before publication may have been at the flat 15%",
+    ),
+    (
+        "CH",
+        "2025-11-14",
+        "2025-12-18",
+        "Switzerland: the 15% floor is retroactive to 2025-11-14 (notice of 2025-12-18); deposits before it may have been at 39%",
+    ),
+    (
+        "LI",
+        "2025-11-14",
+        "2025-12-18",
+        "Liechtenstein: the floor is retroactive to 2025-11-14 (notice of 2025-12-18); deposits before it may have been at the flat 15%",
+    ),
+    (
+        "*",
+        "2026-02-20",
+        "2026-02-24",
+        "collected after the Supreme Court's ruling of 2026-02-20 until CBP stopped on 2026-02-24 (CSMS 67834313): refundable",
+    ),
+];
+
+/// Short notes on how an entry was treated: the in-transit rule, floors, transshipment,
+/// program exclusions, and the readings the tool takes where the sources leave gaps.
+pub fn notes(s: &Shipment, c: &LandedCost<'_>) -> String {
+    let mut n: Vec<String> = Vec::new();
+    let r = &c.reciprocal;
+    if let Some(superseded) = r.partner_rate.in_transit {
+        let t = superseded.transit();
+        let date = |d: Option<Date>| d.map(|d| d.to_string()).unwrap_or_default();
+        n.push(format!(
+            "in transit: loaded {} (before {}) and entered before {}: the treatment of the loading date",
+            date(s.loaded),
+            date(t.loaded_before),
+            date(t.entered_before)
+        ));
+    }
+    if let crate::RateStatus::Applies { rate_entry, .. } = r.partner_rate.status {
+        if rate_entry.basis().is_floor() && r.exemption.is_none() {
+            n.push(format!(
+                "15% floor: additional {}%",
+                fmt_pct(r.charge.rate_pct)
+            ));
+        }
+        if rate_entry.basis() == crate::Basis::Transshipment {
+            n.push("transshipment: 40% in lieu of the country rate".into());
+        }
+    }
+    for &(code, from, to, reading) in READINGS {
+        let in_window = |d: Date| {
+            let (f, t) = (Date::from_str(from), Date::from_str(to));
+            matches!((f, t), (Ok(f), Ok(t)) if f <= d && d < t)
+        };
+        let origin = c.reciprocal.partner_rate.partner.code();
+        let follows = match r.partner_rate.status {
+            crate::RateStatus::Applies { rate_entry, .. } => rate_entry.code(),
+            _ => None,
+        };
+        let matches_code =
+            code == "*" || origin.as_str() == code || follows.is_some_and(|f| f.as_str() == code);
+        if matches_code && in_window(c.date) && c.ieepa_duty > Decimal::ZERO {
+            n.push(reading.to_string());
+        }
+    }
+    for d in c.programs.iter().flatten() {
+        if let Some(x) = d.exclusion {
+            n.push(format!("{} not charged: {}", d.program, x.as_str()));
+        } else if d.entry.applies_to() != crate::Condition::All {
+            n.push(format!(
+                "{}: {} row",
+                d.program,
+                d.entry.applies_to().as_str()
+            ));
+        }
+        match d.program {
+            Program::Brazil => n.push("Brazil: EO 14323 Annex I exceptions not in the table".into()),
+            Program::Section122 => n.push(
+                "Section 122: not IEEPA, not refundable; Proclamation 11012 exemptions not in the table"
+                    .into(),
+            ),
+            _ => {}
+        }
+    }
+    n.join("; ")
+}

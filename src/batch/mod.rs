@@ -1,0 +1,354 @@
+//! Pricing shipments given as text: the fields of one shipment (CSV columns or command-line
+//! flags, by the same names) and a streamed CSV batch. Both go through
+//! [`RateTable::landed_cost`], so a batch row and a single estimate of the same fields give
+//! the same figures.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use crate::estimate::{EntryType, LandedCost, Section232};
+use crate::{money, Category, Date, Error, HtsCode, RateTable, Shipment, TransportMode};
+
+/// An input field of a shipment: a CSV column or a command-line flag of the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// `id`: the caller's identifier, copied to the output (required in a batch).
+    Id,
+    /// `origin`: partner code or name (required).
+    Origin,
+    /// `value`: customs value in USD (required).
+    Value,
+    /// `hts`: HTS code, 4 to 10 digits.
+    Hts,
+    /// `category`: exemption category standing in for a code.
+    Category,
+    /// `mfn`: MFN ad valorem rate in percent.
+    Mfn,
+    /// `freight`: USD.
+    Freight,
+    /// `insurance`: USD.
+    Insurance,
+    /// `mode`: ocean, air, land, mail, other.
+    Mode,
+    /// `date`: entry date, YYYY-MM-DD.
+    Date,
+    /// `us_content`: share of US content, 0 to 1 (or a percentage with `%`).
+    UsContent,
+    /// `section232`: true/false, yes/no, 1/0.
+    Section232,
+    /// `entry_type`: formal or informal.
+    EntryType,
+    /// `loaded`: date the goods were loaded on the vessel, YYYY-MM-DD (in-transit rules).
+    Loaded,
+    /// `usmca`: entered as USMCA-originating (true/false).
+    Usmca,
+    /// `transshipped`: found transshipped (true/false).
+    Transshipped,
+    /// `energy`: energy or energy resources (true/false; Canada's lower rate).
+    Energy,
+    /// `potash`: potash (true/false; Canada's and Mexico's lower rate).
+    Potash,
+    /// `mfn_general`: the Column 1 General rate in percent, when a special rate is claimed.
+    MfnGeneral,
+}
+
+impl Field {
+    /// Every field, in the order of the documentation.
+    pub const ALL: [Field; 19] = [
+        Field::Id,
+        Field::Origin,
+        Field::Value,
+        Field::Hts,
+        Field::Category,
+        Field::Mfn,
+        Field::Freight,
+        Field::Insurance,
+        Field::Mode,
+        Field::Date,
+        Field::UsContent,
+        Field::Section232,
+        Field::EntryType,
+        Field::Loaded,
+        Field::Usmca,
+        Field::Transshipped,
+        Field::Energy,
+        Field::Potash,
+        Field::MfnGeneral,
+    ];
+
+    /// The column (and flag) name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Id => "id",
+            Field::Origin => "origin",
+            Field::Value => "value",
+            Field::Hts => "hts",
+            Field::Category => "category",
+            Field::Mfn => "mfn",
+            Field::Freight => "freight",
+            Field::Insurance => "insurance",
+            Field::Mode => "mode",
+            Field::Date => "date",
+            Field::UsContent => "us_content",
+            Field::Section232 => "section232",
+            Field::EntryType => "entry_type",
+            Field::Loaded => "loaded",
+            Field::Usmca => "usmca",
+            Field::Transshipped => "transshipped",
+            Field::Energy => "energy",
+            Field::Potash => "potash",
+            Field::MfnGeneral => "mfn_general",
+        }
+    }
+
+    /// The field of a column name, if it is one.
+    pub fn from_name(name: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+/// A field that cannot be used, with its value and the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field (column or flag).
+    pub field: Field,
+    /// The text given.
+    pub value: String,
+    /// Why it cannot be used.
+    pub reason: String,
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {:?}: {}", self.field.name(), self.value, self.reason)
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+fn field_err(field: Field, value: &str, reason: impl std::fmt::Display) -> FieldError {
+    FieldError {
+        field,
+        value: value.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+fn number(field: Field, text: &str) -> Result<Decimal, FieldError> {
+    Decimal::from_str_exact(text).map_err(|_| {
+        field_err(
+            field,
+            text,
+            "not a number (write 1234.50: no currency sign or thousands separator)",
+        )
+    })
+}
+
+fn optional<T>(
+    field: Field,
+    text: &str,
+    parse: impl FnOnce(&str) -> Result<T, FieldError>,
+) -> Result<Option<T>, FieldError> {
+    match text.trim() {
+        "" => Ok(None),
+        t => parse(t).map(Some),
+    }
+    .map_err(|mut e| {
+        e.field = field;
+        e
+    })
+}
+
+/// Builds a shipment from named text fields; `get` returns the text of a field, empty when
+/// absent. The origin is resolved by the table (codes, names, aliases).
+///
+/// ```
+/// use tariffs::batch::{parse_shipment, Field};
+/// use tariffs::RateTable;
+///
+/// let t = RateTable::bundled();
+/// let s = parse_shipment(t, |f| match f {
+///     Field::Origin => "Viet Nam",
+///     Field::Value => "1000",
+///     Field::Mfn => "16.5%",
+///     Field::Mode => "ocean",
+///     _ => "",
+/// })?;
+/// assert_eq!(s.origin.as_str(), "VN");
+/// # Ok::<(), tariffs::batch::FieldError>(())
+/// ```
+///
+/// # Errors
+///
+/// A [`FieldError`] naming the first field that is missing (origin, value) or malformed.
+pub fn parse_shipment<'a>(
+    table: &RateTable,
+    get: impl Fn(Field) -> &'a str,
+) -> Result<Shipment, FieldError> {
+    let origin_text = get(Field::Origin).trim();
+    if origin_text.is_empty() {
+        return Err(field_err(Field::Origin, "", "required"));
+    }
+    let origin = table
+        .partner(origin_text)
+        .map_err(|e| field_err(Field::Origin, origin_text, e))?
+        .code();
+    let value_text = get(Field::Value).trim();
+    if value_text.is_empty() {
+        return Err(field_err(Field::Value, "", "required"));
+    }
+    let mut s = Shipment::new(origin, number(Field::Value, value_text)?);
+    let hts = optional(Field::Hts, get(Field::Hts), |t| {
+        HtsCode::from_str(t).map_err(|e| field_err(Field::Hts, t, e))
+    })?;
+    let category = optional(Field::Category, get(Field::Category), |t| {
+        Category::from_str(t).map_err(|e| field_err(Field::Category, t, e))
+    })?;
+    match (hts, category) {
+        (Some(_), Some(_)) => {
+            return Err(field_err(
+                Field::Category,
+                get(Field::Category),
+                "give an HTS code or a category, not both",
+            ))
+        }
+        (Some(h), None) => s = s.hts(h),
+        (None, Some(c)) => s = s.category(c),
+        (None, None) => {}
+    }
+    if let Some(m) = optional(Field::Mfn, get(Field::Mfn), |t| {
+        number(Field::Mfn, t.strip_suffix('%').unwrap_or(t).trim_end())
+    })? {
+        s.mfn_pct = m;
+    }
+    for (field, slot) in [
+        (Field::Freight, &mut s.freight),
+        (Field::Insurance, &mut s.insurance),
+    ] {
+        if let Some(v) = optional(field, get(field), |t| number(field, t))? {
+            *slot = v;
+        }
+    }
+    s.mode = optional(Field::Mode, get(Field::Mode), |t| {
+        TransportMode::from_str(t).map_err(|e| field_err(Field::Mode, t, e))
+    })?;
+    s.entry_date = optional(Field::Date, get(Field::Date), |t| {
+        Date::from_str(t).map_err(|e| field_err(Field::Date, t, e))
+    })?;
+    if let Some(u) = optional(Field::UsContent, get(Field::UsContent), |t| {
+        match t.strip_suffix('%') {
+            Some(p) => number(Field::UsContent, p.trim_end()).and_then(|p| {
+                money::pct_to_fraction(p).map_err(|e| field_err(Field::UsContent, t, e))
+            }),
+            None => number(Field::UsContent, t),
+        }
+    })? {
+        s.us_content = u;
+    }
+    s.section232 = optional(Field::Section232, get(Field::Section232), |t| {
+        match t.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "y" | "1" => Ok(Some(Section232::Unspecified)),
+            "false" | "no" | "n" | "0" => Ok(None),
+            "autos" | "auto" | "auto_parts" => Ok(Some(Section232::Autos)),
+            "steel" | "aluminum" | "aluminium" | "steel_aluminum" | "metals" => {
+                Ok(Some(Section232::SteelAluminum))
+            }
+            "copper" => Ok(Some(Section232::Copper)),
+            "lumber" | "timber" => Ok(Some(Section232::Lumber)),
+            _ => Err(field_err(
+                Field::Section232,
+                t,
+                "not true/false, yes/no, 1/0 or a kind (autos, steel, aluminum, copper, lumber)",
+            )),
+        }
+    })?
+    .flatten();
+    s.usmca = flag(Field::Usmca, get(Field::Usmca))?;
+    s.transshipped = flag(Field::Transshipped, get(Field::Transshipped))?;
+    s.energy = flag(Field::Energy, get(Field::Energy))?;
+    s.potash = flag(Field::Potash, get(Field::Potash))?;
+    s.loaded = optional(Field::Loaded, get(Field::Loaded), |t| {
+        Date::from_str(t).map_err(|e| field_err(Field::Loaded, t, e))
+    })?;
+    s.mfn_general_pct = optional(Field::MfnGeneral, get(Field::MfnGeneral), |t| {
+        number(
+            Field::MfnGeneral,
+            t.strip_suffix('%').unwrap_or(t).trim_end(),
+        )
+    })?;
+    s.entry_type = optional(Field::EntryType, get(Field::EntryType), |t| {
+        match t.to_ascii_lowercase().as_str() {
+            "formal" => Ok(EntryType::Formal),
+            "informal" => Ok(EntryType::Informal),
+            _ => Err(field_err(Field::EntryType, t, "not formal or informal")),
+        }
+    })?;
+    Ok(s)
+}
+
+/// A yes/no field: true/false, yes/no, y/n, 1/0, or empty for no.
+fn flag(field: Field, text: &str) -> Result<bool, FieldError> {
+    Ok(
+        optional(field, text, |t| match t.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "y" | "1" => Ok(true),
+            "false" | "no" | "n" | "0" => Ok(false),
+            _ => Err(field_err(field, t, "not true/false, yes/no or 1/0")),
+        })?
+        .unwrap_or(false),
+    )
+}
+
+/// The field an estimate error is about, so that a rejected row names its column.
+pub fn field_of(error: &Error) -> Option<Field> {
+    match error {
+        Error::UnknownPartner { .. } | Error::DomesticOrigin { .. } | Error::InvalidCode { .. } => {
+            Some(Field::Origin)
+        }
+        Error::InvalidHts { .. } | Error::AmbiguousHts { .. } => Some(Field::Hts),
+        Error::InvalidCategory { .. } => Some(Field::Category),
+        Error::InvalidDate { .. } | Error::NoFeeSchedule { .. } => Some(Field::Date),
+        Error::InvalidMode { .. } => Some(Field::Mode),
+        Error::OutOfRange { field, .. } => match *field {
+            "customs_value" => Some(Field::Value),
+            "mfn_pct" => Some(Field::Mfn),
+            "freight" => Some(Field::Freight),
+            "insurance" => Some(Field::Insurance),
+            "us_content" => Some(Field::UsContent),
+            "mfn_general_pct" => Some(Field::MfnGeneral),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Parses and prices one shipment from named fields: the path of a batch row and of a single
+/// estimate from flags.
+///
+/// # Errors
+///
+/// A [`FieldError`] naming the field that is missing or malformed, or that the estimate
+/// rejected (an unknown partner, an ambiguous code, a value out of range, ...).
+pub fn price_fields<'t, 'a>(
+    table: &'t RateTable,
+    get: &impl Fn(Field) -> &'a str,
+) -> Result<(Shipment, LandedCost<'t>), FieldError> {
+    let shipment = parse_shipment(table, get)?;
+    let cost = table.landed_cost(&shipment).map_err(|e| {
+        let field = field_of(&e).unwrap_or(Field::Value);
+        field_err(field, get(field), e)
+    })?;
+    Ok((shipment, cost))
+}
+
+mod format;
+mod stream;
+
+pub use format::{
+    basis_field, exemption_fields, fmt_money, fmt_pct, format_record, notes, output_record,
+    refund_record, Layout, RecordBuf, ERROR_COLUMNS, OUTPUT_COLUMNS, REFUND_COLUMNS,
+};
+pub use stream::{
+    price_csv, price_csv_threaded, price_csv_with, BatchError, BatchObserver, BatchSummary,
+    RowError, PROGRESS_EVERY,
+};
