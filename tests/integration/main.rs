@@ -5,6 +5,7 @@
 mod bundled;
 mod cli;
 mod enacted;
+mod fast_path;
 mod formula;
 mod golden;
 mod loading;

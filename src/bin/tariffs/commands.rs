@@ -5,7 +5,7 @@ use std::io::Write;
 
 use rust_decimal::Decimal;
 use tariffs::batch::{
-    self, exemption_fields, fmt_money, fmt_pct, price_csv_with, price_fields, BatchObserver,
+    self, exemption_fields, fmt_money, fmt_pct, price_csv_threaded, price_fields, BatchObserver,
     BatchSummary, Field, Layout, RowError, ERROR_COLUMNS,
 };
 use tariffs::{
@@ -474,14 +474,16 @@ Output: one row per priced input row, in input order (columns in the README).
                         default standard output
     --errors FILE       write rejected rows (line, id, column, value, reason) to FILE;
                         default standard error
-    --strict            stop at the first rejected row
+        --strict            stop at the first rejected row
+    --threads N         price on N threads (default: the machine's cores, at most 4); the
+                        output is the same, in the same order
     --table FILE        use FILE instead of the bundled table
 
 Exit codes: 0 all rows priced; 1 some rows rejected; 2 usage error, unreadable input,
 invalid table.";
 
 const BATCH_SPEC: Spec = Spec {
-    values: &["output", "errors"],
+    values: &["output", "errors", "threads"],
     switches: &["strict", "help"],
     max_positionals: 1,
 };
@@ -591,7 +593,23 @@ fn run_batch(args: &Args, cmd: &str, schedule: Schedule, layout: Layout) -> Resu
         progress: stderr_is_terminal(),
     };
     let strict = args.switch("strict");
-    let result = price_csv_with(&table, input, &mut output, &mut reporter, strict, layout);
+    let threads = match args.value("threads") {
+        Some(t) => t
+            .parse::<usize>()
+            .ok()
+            .filter(|&t| (1..=64).contains(&t))
+            .ok_or_else(|| Fail::Usage(format!("--threads {t:?}: a number from 1 to 64")))?,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+    };
+    let result = price_csv_threaded(
+        &table,
+        input,
+        &mut output,
+        &mut reporter,
+        strict,
+        layout,
+        threads,
+    );
     if reporter.progress {
         eprint!("\r\x1b[K");
     }
