@@ -126,17 +126,22 @@ impl FromStr for TransportMode {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<TransportMode, Error> {
-        Ok(match s.trim().to_ascii_lowercase().as_str() {
-            "ocean" | "sea" | "vessel" => TransportMode::Ocean,
-            "air" => TransportMode::Air,
-            "land" | "truck" | "rail" | "road" => TransportMode::Land,
-            "mail" | "post" | "postal" => TransportMode::Mail,
-            "other" | "pipeline" => TransportMode::Other,
-            _ => {
-                return Err(Error::InvalidMode {
-                    value: s.to_string(),
-                })
-            }
+        let t = s.trim();
+        let is = |names: &[&str]| names.iter().any(|n| t.eq_ignore_ascii_case(n));
+        Ok(if is(&["ocean", "sea", "vessel"]) {
+            TransportMode::Ocean
+        } else if is(&["air"]) {
+            TransportMode::Air
+        } else if is(&["land", "truck", "rail", "road"]) {
+            TransportMode::Land
+        } else if is(&["mail", "post", "postal"]) {
+            TransportMode::Mail
+        } else if is(&["other", "pipeline"]) {
+            TransportMode::Other
+        } else {
+            return Err(Error::InvalidMode {
+                value: s.to_string(),
+            });
         })
     }
 }

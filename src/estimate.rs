@@ -553,7 +553,7 @@ impl RateTable {
             total_duty,
             total_fees,
             landed_cost,
-            effective_duty_rate_pct: fraction_to_pct(effective)?,
+            effective_duty_rate_pct: crate::money::fraction_to_pct_fixed(effective)?,
         })
     }
 

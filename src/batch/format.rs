@@ -101,48 +101,56 @@ impl Layout {
 pub const ERROR_COLUMNS: [&str; 5] = ["line", "id", "column", "value", "reason"];
 
 /// Appends a decimal in plain notation: with exactly `dp` decimals (rounded with the crate's
-/// policy when it has more), or, with `None`, without trailing zeros. No allocation.
+/// policy when it has more), or, with `None`, without trailing zeros. No allocation, and no
+/// 96-bit division for mantissas that fit in 64 bits (all realistic amounts).
 fn push_decimal(out: &mut Vec<u8>, d: Decimal, dp: Option<u32>) {
     let d = match dp {
         Some(dp) if d.scale() > dp => d.round_dp_with_strategy(dp, money::ROUNDING),
-        Some(_) => d,
-        None => d.normalize(),
+        _ => d,
     };
-    let scale = d.scale();
-    let width = dp.unwrap_or(scale).max(scale);
+    let mut scale = d.scale();
     let mantissa = d.mantissa().unsigned_abs();
-    if d.is_sign_negative() && mantissa != 0 {
+    let Ok(mut m) = u64::try_from(mantissa) else {
+        // Beyond 64 bits: Decimal's own formatting.
+        let mut d = d;
+        match dp {
+            Some(dp) => d.rescale(dp),
+            None => d = d.normalize(),
+        }
+        out.extend_from_slice(d.to_string().as_bytes());
+        return;
+    };
+    if d.is_sign_negative() && m != 0 {
         out.push(b'-');
     }
-    // u128 division is a slow library call: use u64 whenever the mantissa fits (always, for
-    // amounts below 1.8e17 cents).
-    let mut digits = u64::try_from(mantissa).ok();
-    let mut wide = mantissa;
-    // Digits of |mantissa|, least significant first, padded to one integer digit and
-    // `width` decimals (extra decimals when `dp` exceeds the scale are zeros).
-    let mut tmp = [0u8; 48];
+    let width = match dp {
+        Some(dp) => dp,
+        None => {
+            // Drop trailing zeros of the fraction.
+            while scale > 0 && m % 10 == 0 {
+                m /= 10;
+                scale -= 1;
+            }
+            scale
+        }
+    };
+    // Digits, least significant first: the fraction padded to `width`, then the integer part.
+    let mut tmp = [0u8; 40];
     let mut n = 0;
     for _ in scale..width {
         tmp[n] = b'0';
         n += 1;
     }
-    loop {
-        let digit = match digits.as_mut() {
-            Some(d) => {
-                let digit = (*d % 10) as u8;
-                *d /= 10;
-                digit
-            }
-            None => {
-                let digit = (wide % 10) as u8;
-                wide /= 10;
-                digit
-            }
-        };
-        tmp[n] = b'0' + digit;
+    for _ in 0..scale {
+        tmp[n] = b'0' + (m % 10) as u8;
+        m /= 10;
         n += 1;
-        let rest = digits.map_or(wide > 0, |d| d > 0);
-        if !rest && n > width as usize {
+    }
+    loop {
+        tmp[n] = b'0' + (m % 10) as u8;
+        m /= 10;
+        n += 1;
+        if m == 0 {
             break;
         }
     }

@@ -136,6 +136,9 @@ fn field_err(field: Field, value: &str, reason: impl std::fmt::Display) -> Field
 }
 
 fn number(field: Field, text: &str) -> Result<Decimal, FieldError> {
+    if let Some(d) = plain_decimal(text) {
+        return Ok(d);
+    }
     Decimal::from_str_exact(text).map_err(|_| {
         field_err(
             field,
@@ -143,6 +146,33 @@ fn number(field: Field, text: &str) -> Result<Decimal, FieldError> {
             "not a number (write 1234.50: no currency sign or thousands separator)",
         )
     })
+}
+
+/// The common case of a number, parsed without the general parser: up to 18 digits with at
+/// most one decimal point and no sign. `None` for anything else.
+fn plain_decimal(text: &str) -> Option<Decimal> {
+    let b = text.as_bytes();
+    if b.is_empty() || b.len() > 19 {
+        return None;
+    }
+    let (mut m, mut scale, mut point, mut digits) = (0i64, 0u32, false, 0);
+    for &c in b {
+        match c {
+            b'0'..=b'9' => {
+                m = m * 10 + i64::from(c - b'0');
+                digits += 1;
+                if point {
+                    scale += 1;
+                }
+            }
+            b'.' if !point => point = true,
+            _ => return None,
+        }
+    }
+    if digits == 0 || digits > 18 {
+        return None;
+    }
+    Decimal::try_from_i128_with_scale(i128::from(m), scale).ok()
 }
 
 fn optional<T>(
@@ -247,20 +277,23 @@ pub fn parse_shipment<'a>(
         s.us_content = u;
     }
     s.section232 = optional(Field::Section232, get(Field::Section232), |t| {
-        match t.to_ascii_lowercase().as_str() {
-            "true" | "yes" | "y" | "1" => Ok(Some(Section232::Unspecified)),
-            "false" | "no" | "n" | "0" => Ok(None),
-            "autos" | "auto" | "auto_parts" => Ok(Some(Section232::Autos)),
-            "steel" | "aluminum" | "aluminium" | "steel_aluminum" | "metals" => {
-                Ok(Some(Section232::SteelAluminum))
-            }
-            "copper" => Ok(Some(Section232::Copper)),
-            "lumber" | "timber" => Ok(Some(Section232::Lumber)),
-            _ => Err(field_err(
+        let is = |names: &[&str]| names.iter().any(|n| t.eq_ignore_ascii_case(n));
+        if let Some(yes) = yes_no(t) {
+            Ok(yes.then_some(Section232::Unspecified))
+        } else if is(&["autos", "auto", "auto_parts"]) {
+            Ok(Some(Section232::Autos))
+        } else if is(&["steel", "aluminum", "aluminium", "steel_aluminum", "metals"]) {
+            Ok(Some(Section232::SteelAluminum))
+        } else if is(&["copper"]) {
+            Ok(Some(Section232::Copper))
+        } else if is(&["lumber", "timber"]) {
+            Ok(Some(Section232::Lumber))
+        } else {
+            Err(field_err(
                 Field::Section232,
                 t,
                 "not true/false, yes/no, 1/0 or a kind (autos, steel, aluminum, copper, lumber)",
-            )),
+            ))
         }
     })?
     .flatten();
@@ -278,10 +311,12 @@ pub fn parse_shipment<'a>(
         )
     })?;
     s.entry_type = optional(Field::EntryType, get(Field::EntryType), |t| {
-        match t.to_ascii_lowercase().as_str() {
-            "formal" => Ok(EntryType::Formal),
-            "informal" => Ok(EntryType::Informal),
-            _ => Err(field_err(Field::EntryType, t, "not formal or informal")),
+        if t.eq_ignore_ascii_case("formal") {
+            Ok(EntryType::Formal)
+        } else if t.eq_ignore_ascii_case("informal") {
+            Ok(EntryType::Informal)
+        } else {
+            Err(field_err(Field::EntryType, t, "not formal or informal"))
         }
     })?;
     Ok(s)
@@ -289,14 +324,22 @@ pub fn parse_shipment<'a>(
 
 /// A yes/no field: true/false, yes/no, y/n, 1/0, or empty for no.
 fn flag(field: Field, text: &str) -> Result<bool, FieldError> {
-    Ok(
-        optional(field, text, |t| match t.to_ascii_lowercase().as_str() {
-            "true" | "yes" | "y" | "1" => Ok(true),
-            "false" | "no" | "n" | "0" => Ok(false),
-            _ => Err(field_err(field, t, "not true/false, yes/no or 1/0")),
-        })?
-        .unwrap_or(false),
-    )
+    Ok(optional(field, text, |t| {
+        yes_no(t).ok_or_else(|| field_err(field, t, "not true/false, yes/no or 1/0"))
+    })?
+    .unwrap_or(false))
+}
+
+/// true/false, yes/no, y/n, 1/0 in any case.
+fn yes_no(t: &str) -> Option<bool> {
+    let is = |names: &[&str]| names.iter().any(|n| t.eq_ignore_ascii_case(n));
+    if is(&["true", "yes", "y", "1"]) {
+        Some(true)
+    } else if is(&["false", "no", "n", "0"]) {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 /// The field an estimate error is about, so that a rejected row names its column.

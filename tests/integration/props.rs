@@ -231,3 +231,17 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// The hand-written number formatting agrees with Decimal's own, for any sign and scale.
+    #[test]
+    fn number_formatting_agrees_with_decimal(m in any::<i64>(), wide in any::<i128>(), scale in 0u32..=20) {
+        for mantissa in [i128::from(m), wide / 1000] {
+            let Ok(d) = Decimal::try_from_i128_with_scale(mantissa, scale) else { continue };
+            prop_assert_eq!(tariffs::batch::fmt_pct(d), d.normalize().to_string());
+            let mut cents = tariffs::money::round_money(d);
+            cents.rescale(2);
+            prop_assert_eq!(tariffs::batch::fmt_money(d), cents.to_string());
+        }
+    }
+}
