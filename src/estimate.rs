@@ -366,7 +366,13 @@ fn check_range(
     hi: Option<Decimal>,
     expected: &'static str,
 ) -> Result<(), Error> {
-    if value < lo || hi.is_some_and(|h| value > h) {
+    // The common lower bound, zero, is a sign test rather than a full comparison.
+    let below = if lo.is_zero() {
+        value.is_sign_negative() && !value.is_zero()
+    } else {
+        value < lo
+    };
+    if below || hi.is_some_and(|h| value > h) {
         Err(Error::OutOfRange {
             field,
             value,
@@ -508,7 +514,7 @@ impl RateTable {
         let mpf = if formal {
             let entry = self
                 .fee(FeeKind::Mpf, Some(date))
-                .ok_or(Error::NoFeeSchedule { fee: "MPF", date })?;
+                .ok_or_else(|| Error::NoFeeSchedule { fee: "MPF", date })?;
             ad_valorem_fee(entry, value)?
         } else {
             no_fee(FeeOutcome::InformalEntry)
@@ -517,7 +523,7 @@ impl RateTable {
             Some(TransportMode::Ocean) => {
                 let entry = self
                     .fee(FeeKind::Hmf, Some(date))
-                    .ok_or(Error::NoFeeSchedule { fee: "HMF", date })?;
+                    .ok_or_else(|| Error::NoFeeSchedule { fee: "HMF", date })?;
                 ad_valorem_fee(entry, value)?
             }
             Some(_) => no_fee(FeeOutcome::NotOcean),

@@ -36,15 +36,36 @@ pub const ROUNDING: RoundingStrategy = RoundingStrategy::MidpointAwayFromZero;
 /// assert_eq!(round_money(Decimal::new(-125, 3)), Decimal::new(-13, 2));
 /// ```
 pub fn round_money(amount: Decimal) -> Decimal {
-    if amount.scale() <= MONEY_DP {
-        return amount; // already in cents: nothing to round
+    round_dp(amount, MONEY_DP)
+}
+
+/// Rounds to `dp` places, half away from zero: `round_dp_with_strategy(dp, ROUNDING)`, with
+/// a fast path in 64-bit integers for the mantissas every realistic amount has.
+fn round_dp(d: Decimal, dp: u32) -> Decimal {
+    let scale = d.scale();
+    if scale <= dp {
+        return d; // nothing to round
     }
-    amount.round_dp_with_strategy(MONEY_DP, ROUNDING)
+    let shift = scale - dp;
+    if let (Ok(m), Some(p)) = (
+        u64::try_from(d.mantissa().unsigned_abs()),
+        10u64.checked_pow(shift),
+    ) {
+        let (q, r) = (m / p, m % p);
+        // Half away from zero: round up when the remainder is at least half the divisor.
+        let q = if r >= p - r { q + 1 } else { q };
+        let q = i128::from(q);
+        let signed = if d.is_sign_negative() { -q } else { q };
+        if let Ok(rounded) = Decimal::try_from_i128_with_scale(signed, dp) {
+            return rounded;
+        }
+    }
+    d.round_dp_with_strategy(dp, ROUNDING)
 }
 
 /// Rounds a ratio (a fraction such as 0.0216) to [`RATIO_DP`] places with the crate's policy.
 pub fn round_ratio(ratio: Decimal) -> Decimal {
-    ratio.round_dp_with_strategy(RATIO_DP, ROUNDING)
+    round_dp(ratio, RATIO_DP)
 }
 
 /// Converts a percentage to a fraction exactly (2.5 -> 0.025) by moving the decimal point,
@@ -63,7 +84,7 @@ pub(crate) fn fraction_to_pct(fraction: Decimal) -> Result<Decimal, Error> {
         fraction.checked_mul(Decimal::ONE_HUNDRED)
     };
     pct.map(|p| p.normalize())
-        .ok_or(Error::Overflow { what: "percentage" })
+        .ok_or_else(|| Error::Overflow { what: "percentage" })
 }
 
 /// A ratio (6 decimal places) as a percentage with 4 decimal places, exactly: 0.435 gives
@@ -77,19 +98,44 @@ pub(crate) fn fraction_to_pct_fixed(fraction: Decimal) -> Result<Decimal, Error>
     }
 }
 
+/// `num / den` rounded to [`RATIO_DP`] places, half away from zero, in 128-bit integers when
+/// both mantissas fit in 64 bits and the result is representable; `None` otherwise.
+fn ratio_fast(num: Decimal, den: Decimal) -> Option<Decimal> {
+    let a = u128::from(u64::try_from(num.mantissa().unsigned_abs()).ok()?);
+    let b = u128::from(u64::try_from(den.mantissa().unsigned_abs()).ok()?);
+    // value = a / 10^sa / (b / 10^sb); scaled result q = a * 10^(RATIO_DP + sb - sa) / b.
+    let e = i64::from(RATIO_DP) + i64::from(den.scale()) - i64::from(num.scale());
+    let (n, d) = if e >= 0 {
+        (
+            a.checked_mul(10u128.checked_pow(u32::try_from(e).ok()?)?)?,
+            b,
+        )
+    } else {
+        (
+            a,
+            b.checked_mul(10u128.checked_pow(u32::try_from(-e).ok()?)?)?,
+        )
+    };
+    let (q, r) = (n / d, n % d);
+    let q = if r >= d - r { q + 1 } else { q };
+    let q = i128::try_from(q).ok()?;
+    let negative = num.is_sign_negative() != den.is_sign_negative() && q != 0;
+    Decimal::try_from_i128_with_scale(if negative { -q } else { q }, RATIO_DP).ok()
+}
+
 /// `a * b`, or an overflow error naming `what`.
 pub(crate) fn mul(a: Decimal, b: Decimal, what: &'static str) -> Result<Decimal, Error> {
-    a.checked_mul(b).ok_or(Error::Overflow { what })
+    a.checked_mul(b).ok_or_else(|| Error::Overflow { what })
 }
 
 /// `a + b`, or an overflow error naming `what`.
 pub(crate) fn add(a: Decimal, b: Decimal, what: &'static str) -> Result<Decimal, Error> {
-    a.checked_add(b).ok_or(Error::Overflow { what })
+    a.checked_add(b).ok_or_else(|| Error::Overflow { what })
 }
 
 /// `a - b`, or an overflow error naming `what`.
 pub(crate) fn sub(a: Decimal, b: Decimal, what: &'static str) -> Result<Decimal, Error> {
-    a.checked_sub(b).ok_or(Error::Overflow { what })
+    a.checked_sub(b).ok_or_else(|| Error::Overflow { what })
 }
 
 /// Sum of several amounts, checked.
@@ -104,9 +150,12 @@ pub(crate) fn ratio(num: Decimal, den: Decimal, what: &'static str) -> Result<De
     if den.is_zero() {
         return Ok(Decimal::ZERO);
     }
+    if let Some(r) = ratio_fast(num, den) {
+        return Ok(r);
+    }
     num.checked_div(den)
         .map(round_ratio)
-        .ok_or(Error::Overflow { what })
+        .ok_or_else(|| Error::Overflow { what })
 }
 
 #[cfg(test)]
@@ -135,6 +184,48 @@ mod tests {
         assert_eq!(round_money(d("2.345")), d("2.35"));
         assert_eq!(round_money(d("2.335")), d("2.34"));
         assert_eq!(round_money(d("0.005")), d("0.01"));
+    }
+
+    #[test]
+    fn fast_rounding_agrees_with_rust_decimal() {
+        for s in [
+            "2.345",
+            "-2.345",
+            "0.005",
+            "-0.005",
+            "1.994999",
+            "99999999.999",
+            "0.0049",
+            "7.125",
+            "-7.135",
+            "12345678901234.5678",
+        ] {
+            let v = d(s);
+            assert_eq!(round_money(v), v.round_dp_with_strategy(2, ROUNDING), "{s}");
+            assert_eq!(
+                round_money(v).scale(),
+                v.round_dp_with_strategy(2, ROUNDING).scale(),
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
+    fn fast_ratio_agrees_with_division() {
+        for (n, den) in [
+            ("4350", "10000"),
+            ("1", "3"),
+            ("2", "3"),
+            ("0.51", "101"),
+            ("1010", "3333.33"),
+            ("-1", "3"),
+            ("5", "0.07"),
+            ("123456789.12", "0.01"),
+        ] {
+            let (a, b) = (d(n), d(den));
+            let slow = (a / b).round_dp_with_strategy(RATIO_DP, ROUNDING);
+            assert_eq!(ratio(a, b, "t").ok(), Some(slow), "{n}/{den}");
+        }
     }
 
     #[test]
