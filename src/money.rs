@@ -39,6 +39,11 @@ pub fn round_money(amount: Decimal) -> Decimal {
     round_dp(amount, MONEY_DP)
 }
 
+/// Rounds to `dp` places with the crate's policy (for output of a chosen precision).
+pub(crate) fn round_money_to(d: Decimal, dp: u32) -> Decimal {
+    round_dp(d, dp)
+}
+
 /// Rounds to `dp` places, half away from zero: `round_dp_with_strategy(dp, ROUNDING)`, with
 /// a fast path in 64-bit integers for the mantissas every realistic amount has.
 fn round_dp(d: Decimal, dp: u32) -> Decimal {

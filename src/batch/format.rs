@@ -105,12 +105,11 @@ pub const ERROR_COLUMNS: [&str; 5] = ["line", "id", "column", "value", "reason"]
 /// 96-bit division for mantissas that fit in 64 bits (all realistic amounts).
 fn push_decimal(out: &mut Vec<u8>, d: Decimal, dp: Option<u32>) {
     let d = match dp {
-        Some(dp) if d.scale() > dp => d.round_dp_with_strategy(dp, money::ROUNDING),
+        Some(dp) if d.scale() > dp => money::round_money_to(d, dp),
         _ => d,
     };
     let mut scale = d.scale();
-    let mantissa = d.mantissa().unsigned_abs();
-    let Ok(mut m) = u64::try_from(mantissa) else {
+    let Ok(mut m) = u64::try_from(d.mantissa().unsigned_abs()) else {
         // Beyond 64 bits: Decimal's own formatting.
         let mut d = d;
         match dp {
@@ -120,9 +119,6 @@ fn push_decimal(out: &mut Vec<u8>, d: Decimal, dp: Option<u32>) {
         out.extend_from_slice(d.to_string().as_bytes());
         return;
     };
-    if d.is_sign_negative() && m != 0 {
-        out.push(b'-');
-    }
     let width = match dp {
         Some(dp) => dp,
         None => {
@@ -134,32 +130,35 @@ fn push_decimal(out: &mut Vec<u8>, d: Decimal, dp: Option<u32>) {
             scale
         }
     };
-    // Digits, least significant first: the fraction padded to `width`, then the integer part.
-    let mut tmp = [0u8; 40];
-    let mut n = 0;
+    // Written from the end of a stack buffer: padding zeros, fraction, point, integer part.
+    let mut tmp = [0u8; 48];
+    let mut i = tmp.len();
     for _ in scale..width {
-        tmp[n] = b'0';
-        n += 1;
+        i -= 1;
+        tmp[i] = b'0';
     }
     for _ in 0..scale {
-        tmp[n] = b'0' + (m % 10) as u8;
+        i -= 1;
+        tmp[i] = b'0' + (m % 10) as u8;
         m /= 10;
-        n += 1;
+    }
+    if width > 0 {
+        i -= 1;
+        tmp[i] = b'.';
     }
     loop {
-        tmp[n] = b'0' + (m % 10) as u8;
+        i -= 1;
+        tmp[i] = b'0' + (m % 10) as u8;
         m /= 10;
-        n += 1;
         if m == 0 {
             break;
         }
     }
-    for i in (0..n).rev() {
-        out.push(tmp[i]);
-        if i == width as usize && width > 0 {
-            out.push(b'.');
-        }
+    if d.is_sign_negative() && tmp[i..].iter().any(|&c| c > b'0' && c <= b'9') {
+        i -= 1;
+        tmp[i] = b'-';
     }
+    out.extend_from_slice(&tmp[i..]);
 }
 
 /// Money with exactly two decimals (amounts are already rounded to the cent).
@@ -176,103 +175,81 @@ pub fn fmt_pct(d: Decimal) -> String {
     String::from_utf8(v).unwrap_or_default()
 }
 
-/// One output row: its fields formatted into one reusable buffer, so that formatting a row
-/// allocates nothing once the buffer has grown.
+/// One output row, formatted straight into a CSV line in a reusable buffer, so that
+/// formatting a row allocates nothing once the buffer has grown. Text fields are quoted as the
+/// csv crate's writer quotes them (when they hold a comma, a quote or a line break).
 #[derive(Debug, Clone, Default)]
 pub struct RecordBuf {
-    bytes: Vec<u8>,
-    ends: Vec<usize>,
-    // Fields that hold text (which may need quoting); numbers, codes and dates never do.
-    text: Vec<bool>,
+    line: Vec<u8>,
+    fields: usize,
 }
 
 impl RecordBuf {
     /// An empty record.
     pub fn new() -> RecordBuf {
         RecordBuf {
-            bytes: Vec::with_capacity(512),
-            ends: Vec::with_capacity(40),
-            text: Vec::with_capacity(40),
+            line: Vec::with_capacity(512),
+            fields: 0,
         }
     }
 
     /// Empties the record, keeping its memory.
     pub fn clear(&mut self) {
-        self.bytes.clear();
-        self.ends.clear();
-        self.text.clear();
+        self.line.clear();
+        self.fields = 0;
     }
 
-    fn end(&mut self) {
-        self.ends.push(self.bytes.len());
-        self.text.push(false);
+    fn sep(&mut self) {
+        if self.fields > 0 {
+            self.line.push(b',');
+        }
+        self.fields += 1;
     }
 
     fn str(&mut self, s: &str) {
-        self.bytes.extend_from_slice(s.as_bytes());
-        self.ends.push(self.bytes.len());
-        self.text.push(true);
-    }
-
-    /// Appends the record to `out` as one CSV line, quoted as the csv crate's writer quotes
-    /// (fields holding a comma, a quote or a line break), ending in `\n`.
-    pub fn write_csv_line(&self, out: &mut Vec<u8>) {
-        let mut start = 0;
-        for (i, (&end, &text)) in self.ends.iter().zip(&self.text).enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            let field = &self.bytes[start..end];
-            start = end;
-            if text
-                && field
-                    .iter()
-                    .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
-            {
-                out.push(b'"');
-                for &b in field {
-                    if b == b'"' {
-                        out.push(b'"');
-                    }
-                    out.push(b);
+        self.sep();
+        let b = s.as_bytes();
+        if b.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r')) {
+            self.line.push(b'"');
+            for &c in b {
+                if c == b'"' {
+                    self.line.push(b'"');
                 }
-                out.push(b'"');
-            } else {
-                out.extend_from_slice(field);
+                self.line.push(c);
             }
+            self.line.push(b'"');
+        } else {
+            self.line.extend_from_slice(b);
         }
-        out.push(b'\n');
     }
 
     fn empty(&mut self) {
-        self.end();
+        self.sep();
     }
 
     fn money(&mut self, d: Decimal) {
-        push_decimal(&mut self.bytes, d, Some(money::MONEY_DP));
-        self.end();
+        self.sep();
+        push_decimal(&mut self.line, d, Some(money::MONEY_DP));
     }
 
     fn pct(&mut self, d: Decimal) {
-        push_decimal(&mut self.bytes, d, None);
-        self.end();
+        self.sep();
+        push_decimal(&mut self.line, d, None);
     }
 
     fn display(&mut self, v: impl std::fmt::Display) {
-        use std::io::Write as _;
-        let _ = write!(self.bytes, "{v}");
-        self.ends.push(self.bytes.len());
-        self.text.push(true);
+        self.str(&v.to_string());
     }
 
     fn hts(&mut self, code: crate::HtsCode) {
-        code.push_dotted(&mut self.bytes);
-        self.end();
+        self.sep();
+        code.push_dotted(&mut self.line);
     }
 
     fn date(&mut self, d: Date) {
+        self.sep();
         let (y, m, day) = (d.year(), d.month(), d.day());
-        self.bytes.extend_from_slice(&[
+        self.line.extend_from_slice(&[
             b'0' + (y / 1000 % 10) as u8,
             b'0' + (y / 100 % 10) as u8,
             b'0' + (y / 10 % 10) as u8,
@@ -284,24 +261,24 @@ impl RecordBuf {
             b'0' + day / 10,
             b'0' + day % 10,
         ]);
-        self.end();
     }
 
-    /// The fields, in order.
-    pub fn fields(&self) -> impl Iterator<Item = &[u8]> {
-        let mut start = 0;
-        self.ends.iter().map(move |&end| {
-            let f = &self.bytes[start..end];
-            start = end;
-            f
-        })
+    /// Appends the record to `out` as one CSV line ending in `\n`.
+    pub fn write_csv_line(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.line);
+        out.push(b'\n');
     }
 
-    /// The fields as strings.
+    /// The fields as strings (the CSV line read back).
     pub fn to_strings(&self) -> Vec<String> {
-        self.fields()
-            .map(|f| String::from_utf8_lossy(f).into_owned())
-            .collect()
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(&self.line[..]);
+        let mut rec = csv::StringRecord::new();
+        match rdr.read_record(&mut rec) {
+            Ok(true) => rec.iter().map(str::to_string).collect(),
+            _ => Vec::new(),
+        }
     }
 }
 
