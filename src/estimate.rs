@@ -514,7 +514,7 @@ impl RateTable {
         let mpf = if formal {
             let entry = self
                 .fee(FeeKind::Mpf, Some(date))
-                .ok_or_else(|| Error::NoFeeSchedule { fee: "MPF", date })?;
+                .ok_or(Error::NoFeeSchedule { fee: "MPF", date })?;
             ad_valorem_fee(entry, value)?
         } else {
             no_fee(FeeOutcome::InformalEntry)
@@ -523,7 +523,7 @@ impl RateTable {
             Some(TransportMode::Ocean) => {
                 let entry = self
                     .fee(FeeKind::Hmf, Some(date))
-                    .ok_or_else(|| Error::NoFeeSchedule { fee: "HMF", date })?;
+                    .ok_or(Error::NoFeeSchedule { fee: "HMF", date })?;
                 ad_valorem_fee(entry, value)?
             }
             Some(_) => no_fee(FeeOutcome::NotOcean),
