@@ -88,8 +88,7 @@ pub(crate) fn fraction_to_pct(fraction: Decimal) -> Result<Decimal, Error> {
     } else {
         fraction.checked_mul(Decimal::ONE_HUNDRED)
     };
-    pct.map(|p| p.normalize())
-        .ok_or_else(|| Error::Overflow { what: "percentage" })
+    overflow(pct.map(|p| p.normalize()), "percentage")
 }
 
 /// A ratio (6 decimal places) as a percentage with 4 decimal places, exactly: 0.435 gives
@@ -128,19 +127,29 @@ fn ratio_fast(num: Decimal, den: Decimal) -> Option<Decimal> {
     Decimal::try_from_i128_with_scale(if negative { -q } else { q }, RATIO_DP).ok()
 }
 
+/// The value, or an overflow error naming `what` (built only when needed: constructing and
+/// dropping an unused `Error` costs more than the arithmetic).
+#[inline]
+fn overflow(v: Option<Decimal>, what: &'static str) -> Result<Decimal, Error> {
+    match v {
+        Some(v) => Ok(v),
+        None => Err(Error::Overflow { what }),
+    }
+}
+
 /// `a * b`, or an overflow error naming `what`.
 pub(crate) fn mul(a: Decimal, b: Decimal, what: &'static str) -> Result<Decimal, Error> {
-    a.checked_mul(b).ok_or_else(|| Error::Overflow { what })
+    overflow(a.checked_mul(b), what)
 }
 
 /// `a + b`, or an overflow error naming `what`.
 pub(crate) fn add(a: Decimal, b: Decimal, what: &'static str) -> Result<Decimal, Error> {
-    a.checked_add(b).ok_or_else(|| Error::Overflow { what })
+    overflow(a.checked_add(b), what)
 }
 
 /// `a - b`, or an overflow error naming `what`.
 pub(crate) fn sub(a: Decimal, b: Decimal, what: &'static str) -> Result<Decimal, Error> {
-    a.checked_sub(b).ok_or_else(|| Error::Overflow { what })
+    overflow(a.checked_sub(b), what)
 }
 
 /// Sum of several amounts, checked.
@@ -158,9 +167,7 @@ pub(crate) fn ratio(num: Decimal, den: Decimal, what: &'static str) -> Result<De
     if let Some(r) = ratio_fast(num, den) {
         return Ok(r);
     }
-    num.checked_div(den)
-        .map(round_ratio)
-        .ok_or_else(|| Error::Overflow { what })
+    overflow(num.checked_div(den).map(round_ratio), what)
 }
 
 #[cfg(test)]
