@@ -1,6 +1,6 @@
 //! Criterion benchmarks of the pieces, with ids that read as paths:
 //! `table/parse_bundled`, `lookup/partner`, `lookup/hts_exemption`, `estimate/landed_cost`,
-//! `basket/exempt_share`.
+//! `basket/exempt_share`, and the batch's row steps `batch/parse_shipment`, `batch/format_record`.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
 
@@ -81,5 +81,33 @@ fn basket(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, table, lookup, estimate, basket);
+fn batch(c: &mut Criterion) {
+    use tariffs::batch::{format_record, parse_shipment, Field, Layout, RecordBuf};
+    let t = RateTable::bundled();
+    let row = |f: Field| match f {
+        Field::Id => "S00000001",
+        Field::Origin => "VN",
+        Field::Value => "12345.67",
+        Field::Hts => "6109.10.00",
+        Field::Mfn => "16.5",
+        Field::Freight => "800.00",
+        Field::Insurance => "25.10",
+        Field::Mode => "ocean",
+        Field::Date => "2025-04-09",
+        Field::UsContent => "0",
+        Field::Section232 => "false",
+        _ => "",
+    };
+    c.bench_function("batch/parse_shipment", |b| {
+        b.iter(|| parse_shipment(t, black_box(row)).expect("parses"))
+    });
+    let s = parse_shipment(t, row).expect("parses");
+    let cost = t.landed_cost(&s).expect("prices");
+    let mut buf = RecordBuf::new();
+    c.bench_function("batch/format_record", |b| {
+        b.iter(|| format_record(Layout::LandedCost, &mut buf, "S00000001", &s, black_box(&cost)))
+    });
+}
+
+criterion_group!(benches, table, lookup, estimate, basket, batch);
 criterion_main!(benches);
