@@ -105,7 +105,15 @@ fn batch(c: &mut Criterion) {
     let cost = t.landed_cost(&s).expect("prices");
     let mut buf = RecordBuf::new();
     c.bench_function("batch/format_record", |b| {
-        b.iter(|| format_record(Layout::LandedCost, &mut buf, "S00000001", &s, black_box(&cost)))
+        b.iter(|| {
+            format_record(
+                Layout::LandedCost,
+                &mut buf,
+                "S00000001",
+                &s,
+                black_box(&cost),
+            )
+        })
     });
 }
 
