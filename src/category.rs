@@ -70,18 +70,28 @@ impl FromStr for Category {
     /// # Ok::<(), tariffs::Error>(())
     /// ```
     fn from_str(s: &str) -> Result<Category, Error> {
-        let norm: String = s
-            .trim()
-            .chars()
-            .map(|c| match c {
-                ' ' | '-' => '_',
-                c => c.to_ascii_lowercase(),
-            })
-            .collect();
-        let norm = norm.strip_suffix('s').unwrap_or(&norm);
+        // Compare byte by byte, folding case and taking ' ' and '-' for '_', without
+        // allocating; a trailing 's' is optional on both sides.
+        let t = s.trim().as_bytes();
+        let t = t
+            .strip_suffix(b"s")
+            .or_else(|| t.strip_suffix(b"S"))
+            .unwrap_or(t);
+        let same = |name: &str| {
+            let n = name.as_bytes();
+            let n = n.strip_suffix(b"s").unwrap_or(n);
+            n.len() == t.len()
+                && n.iter().zip(t).all(|(&a, &b)| {
+                    let b = match b {
+                        b' ' | b'-' => b'_',
+                        b => b.to_ascii_lowercase(),
+                    };
+                    a == b
+                })
+        };
         Category::ALL
             .into_iter()
-            .find(|c| c.as_str().strip_suffix('s').unwrap_or(c.as_str()) == norm)
+            .find(|c| same(c.as_str()))
             .ok_or_else(|| Error::InvalidCategory {
                 value: s.to_string(),
             })

@@ -422,6 +422,57 @@ impl FeeEntry {
     }
 }
 
+/// A sorted `(key, row)` index with a hash map from each key to its run of entries: one map
+/// entry per distinct key, no allocation per key.
+#[derive(Debug, Default)]
+struct KeyIndex {
+    entries: Vec<(u64, u32)>,
+    runs: HashMap<u64, (u32, u32), BuildHasherDefault<IntHasher>>,
+}
+
+impl KeyIndex {
+    /// Builds from entries already sorted by key.
+    fn new(entries: Vec<(u64, u32)>) -> KeyIndex {
+        let mut runs = HashMap::with_capacity_and_hasher(entries.len(), Default::default());
+        let mut start = 0;
+        while start < entries.len() {
+            let key = entries[start].0;
+            let len = entries[start..].iter().take_while(|e| e.0 == key).count();
+            runs.insert(key, (start as u32, len as u32));
+            start += len;
+        }
+        KeyIndex { entries, runs }
+    }
+
+    fn get(&self, key: u64) -> &[(u64, u32)] {
+        match self.runs.get(&key) {
+            Some(&(start, len)) => self
+                .entries
+                .get(start as usize..(start + len) as usize)
+                .unwrap_or(&[]),
+            None => &[],
+        }
+    }
+}
+
+/// A hasher for keys that are already well-spread integers (HTS keys).
+#[derive(Default, Clone, Copy)]
+struct IntHasher(u64);
+
+impl Hasher for IntHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (n ^ (n >> 29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
 /// True when `date` falls in `[from, to)`; a missing bound is open.
 fn in_period(from: Option<Date>, to: Option<Date>, date: Date) -> bool {
     from.is_none_or(|f| f <= date) && to.is_none_or(|t| date < t)
@@ -513,26 +564,6 @@ struct PartnerRows {
     rows: Vec<RateEntry>,
 }
 
-/// A hasher for keys that are already well-mixed integers (HTS keys).
-#[derive(Default, Clone, Copy)]
-struct IntHasher(u64);
-
-impl Hasher for IntHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (n ^ (n >> 29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
-
-type IntMap<V> = HashMap<u64, V, BuildHasherDefault<IntHasher>>;
-
 const NO_PARTNER: u16 = u16::MAX;
 
 /// The rate table: partners' reciprocal rates by date, Annex II exemptions, and fees.
@@ -563,8 +594,10 @@ pub struct RateTable {
     transshipment: Vec<RateEntry>,
     programs: Vec<ProgramEntry>,
     exemptions: Vec<ExemptEntry>,
-    exempt_at: IntMap<Vec<u32>>,
-    exempt_under: IntMap<Vec<u32>>,
+    // The rows of each exact code, in date order.
+    exempt_at: KeyIndex,
+    // The rows under each shorter code.
+    exempt_under: KeyIndex,
     exempt_lens: Vec<usize>,
     category_periods: [Vec<(Date, Option<Date>)>; 8],
     fees: Vec<FeeEntry>,
@@ -983,25 +1016,25 @@ impl RateTable {
             let Some(prefix) = code.prefix(len) else {
                 continue;
             };
-            if let Some(rows) = self.exempt_at.get(&prefix.key()) {
-                if let Some(e) = rows
-                    .iter()
-                    .filter_map(|&i| self.exemptions.get(i as usize))
-                    .find(|e| e.covers(date))
-                {
-                    return Ok(Some(e));
-                }
+            if let Some(e) = self
+                .exempt_at
+                .get(prefix.key())
+                .iter()
+                .filter_map(|&(_, i)| self.exemptions.get(i as usize))
+                .find(|e| e.covers(date))
+            {
+                return Ok(Some(e));
             }
         }
-        if let Some(under) = self.exempt_under.get(&code.key()) {
-            let lines = under
-                .iter()
-                .filter_map(|&i| self.exemptions.get(i as usize))
-                .filter(|e| e.covers(date))
-                .count();
-            if lines > 0 {
-                return Err(Error::AmbiguousHts { code, lines });
-            }
+        let lines = self
+            .exempt_under
+            .get(code.key())
+            .iter()
+            .filter_map(|&(_, i)| self.exemptions.get(i as usize))
+            .filter(|e| e.covers(date))
+            .count();
+        if lines > 0 {
+            return Err(Error::AmbiguousHts { code, lines });
         }
         Ok(None)
     }
@@ -1226,23 +1259,26 @@ pub(crate) fn build_table(
         }
     }
 
-    let mut exempt_at: IntMap<Vec<u32>> = IntMap::default();
-    let mut exempt_under: IntMap<Vec<u32>> = IntMap::default();
+    let mut exempt_at: Vec<(u64, u32)> = Vec::with_capacity(exemptions.len());
+    let mut exempt_under: Vec<(u64, u32)> = Vec::with_capacity(exemptions.len() * 3);
     let mut lens: Vec<usize> = Vec::new();
     for (i, e) in exemptions.iter().enumerate() {
         let idx = i as u32;
-        exempt_at.entry(e.code.key()).or_default().push(idx);
+        exempt_at.push((e.code.key(), idx));
         if !lens.contains(&e.code.len()) {
             lens.push(e.code.len());
         }
         for len in [4, 6, 8] {
             if len < e.code.len() {
                 if let Some(p) = e.code.prefix(len) {
-                    exempt_under.entry(p.key()).or_default().push(idx);
+                    exempt_under.push((p.key(), idx));
                 }
             }
         }
     }
+    let from_of = |i: u32| exemptions.get(i as usize).map(|e| e.from);
+    exempt_at.sort_unstable_by_key(|&(k, i)| (k, from_of(i), i));
+    exempt_under.sort_unstable();
     lens.sort_unstable_by(|a, b| b.cmp(a));
     let mut category_periods: [Vec<(Date, Option<Date>)>; 8] = Default::default();
     for e in &exemptions {
@@ -1251,14 +1287,19 @@ pub(crate) fn build_table(
             periods.push((e.from, e.to));
         }
     }
-    for rows in exempt_at.values() {
-        let mut periods: Vec<_> = rows
-            .iter()
-            .filter_map(|&i| exemptions.get(i as usize))
-            .map(|e| (e.line, Some(e.from), e.to))
-            .collect();
-        periods.sort_by_key(|p| (p.1, p.0));
-        check_periods(origin, &periods)?;
+    // Rows of the same code, in date order, must not repeat a start or overlap.
+    for pair in exempt_at.windows(2) {
+        if pair[0].0 != pair[1].0 {
+            continue;
+        }
+        let row = |i: u32| {
+            exemptions
+                .get(i as usize)
+                .map(|e| (e.line, Some(e.from), e.to))
+        };
+        if let (Some(a), Some(b)) = (row(pair[0].1), row(pair[1].1)) {
+            check_periods(origin, &[a, b])?;
+        }
     }
 
     for kind in [FeeKind::Mpf, FeeKind::Hmf] {
@@ -1285,8 +1326,8 @@ pub(crate) fn build_table(
         transshipment,
         programs,
         exemptions,
-        exempt_at,
-        exempt_under,
+        exempt_at: KeyIndex::new(exempt_at),
+        exempt_under: KeyIndex::new(exempt_under),
         exempt_lens: lens,
         category_periods,
         fees,
