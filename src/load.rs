@@ -134,6 +134,27 @@ impl<'r> Row<'r> {
         })
     }
 
+    /// A partner code: two letters, or `*` (all partners) as `None`.
+    fn partner_code(&self, text: &str) -> Result<Option<CountryCode>, LoadError> {
+        if text == "*" {
+            return Ok(None);
+        }
+        CountryCode::new(text).map(Some).map_err(|_| {
+            self.err(
+                C_CODE,
+                "a partner code is two letters (ISO alpha-2), or * for all others",
+            )
+        })
+    }
+
+    /// The period of a row that must have a start date.
+    fn dated_period(&self) -> Result<(Date, Option<Date>), LoadError> {
+        match self.period(true)? {
+            (Some(from), to) => Ok((from, to)),
+            (None, _) => Err(self.err(C_FROM, "required for this kind of row")),
+        }
+    }
+
     fn period(&self, from_required: bool) -> Result<(Option<Date>, Option<Date>), LoadError> {
         let from = if from_required {
             self.required(C_FROM)?;
@@ -253,16 +274,7 @@ fn source(row: &Row<'_>) -> Result<String, LoadError> {
 
 fn rate_row(row: &Row<'_>) -> Result<RateEntry, LoadError> {
     let code_text = row.required(C_CODE)?;
-    let code = if code_text == "*" {
-        None
-    } else {
-        Some(CountryCode::new(code_text).map_err(|_| {
-            row.err(
-                C_CODE,
-                "a partner code is two letters (ISO alpha-2), or * for all others",
-            )
-        })?)
-    };
+    let code = row.partner_code(code_text)?;
     let basis_text = row.required(C_BASIS)?;
     let basis = basis_from_str(basis_text).ok_or_else(|| {
         row.err(
@@ -309,10 +321,7 @@ fn rate_row(row: &Row<'_>) -> Result<RateEntry, LoadError> {
     for c in [C_CATEGORY, C_APPLIES, C_MIN, C_MAX] {
         row.empty(c, "rate")?;
     }
-    let (from, to) = row.period(true)?;
-    let Some(from) = from else {
-        return Err(row.err(C_FROM, "required for this kind of row"));
-    };
+    let (from, to) = row.dated_period()?;
     Ok(RateEntry {
         line: row.line,
         code,
@@ -359,10 +368,7 @@ fn exempt_row(row: &Row<'_>) -> Result<ExemptEntry, LoadError> {
     ] {
         row.empty(c, "exempt")?;
     }
-    let (from, to) = row.period(true)?;
-    let Some(from) = from else {
-        return Err(row.err(C_FROM, "required for this kind of row"));
-    };
+    let (from, to) = row.dated_period()?;
     Ok(ExemptEntry {
         line: row.line,
         code,
@@ -411,17 +417,7 @@ fn fee_row(row: &Row<'_>) -> Result<FeeEntry, LoadError> {
 }
 
 fn program_row(row: &Row<'_>) -> Result<ProgramEntry, LoadError> {
-    let code_text = row.required(C_CODE)?;
-    let code = if code_text == "*" {
-        None
-    } else {
-        Some(CountryCode::new(code_text).map_err(|_| {
-            row.err(
-                C_CODE,
-                "a partner code is two letters (ISO alpha-2), or * for all",
-            )
-        })?)
-    };
+    let code = row.partner_code(row.required(C_CODE)?)?;
     let program = Program::parse(row.required(C_BASIS)?).ok_or_else(|| {
         row.err(
             C_BASIS,
@@ -441,10 +437,7 @@ fn program_row(row: &Row<'_>) -> Result<ProgramEntry, LoadError> {
     for c in [C_CHARGED, C_CHART, C_RATE_OF, C_CATEGORY, C_MIN, C_MAX] {
         row.empty(c, "program")?;
     }
-    let (from, to) = row.period(true)?;
-    let Some(from) = from else {
-        return Err(row.err(C_FROM, "required for this kind of row"));
-    };
+    let (from, to) = row.dated_period()?;
     Ok(ProgramEntry {
         line: row.line,
         code,
