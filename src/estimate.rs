@@ -924,7 +924,8 @@ pub struct BasketReport<'a> {
     pub dutiable_value: Decimal,
     /// Exempt value by category, in the order of [`Category::ALL`], non-zero ones only.
     pub by_category: Vec<CategoryTotal>,
-    /// The origin's reciprocal rate in percent (0 when none applies).
+    /// The origin's reciprocal rate in percent (0 when none applies). For a 15% floor the
+    /// basket has no MFN rate per line, so this is the 15% ceiling.
     pub reciprocal_rate_pct: Decimal,
     /// The reciprocal duty on the dutiable value, rounded to the cent.
     pub reciprocal_duty: Decimal,
