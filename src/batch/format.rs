@@ -137,6 +137,7 @@ fn push_decimal(out: &mut Vec<u8>, d: Decimal, dp: Option<u32>) {
         i -= 1;
         tmp[i] = b'0';
     }
+    let nonzero = m != 0;
     for _ in 0..scale {
         i -= 1;
         tmp[i] = b'0' + (m % 10) as u8;
@@ -146,20 +147,36 @@ fn push_decimal(out: &mut Vec<u8>, d: Decimal, dp: Option<u32>) {
         i -= 1;
         tmp[i] = b'.';
     }
-    loop {
-        i -= 1;
-        tmp[i] = b'0' + (m % 10) as u8;
-        m /= 10;
-        if m == 0 {
-            break;
-        }
+    // The integer part two digits at a time.
+    while m >= 100 {
+        let pair = (m % 100) as usize * 2;
+        m /= 100;
+        i -= 2;
+        tmp[i] = DIGIT_PAIRS[pair];
+        tmp[i + 1] = DIGIT_PAIRS[pair + 1];
     }
-    if d.is_sign_negative() && tmp[i..].iter().any(|&c| c > b'0' && c <= b'9') {
+    if m >= 10 {
+        let pair = m as usize * 2;
+        i -= 2;
+        tmp[i] = DIGIT_PAIRS[pair];
+        tmp[i + 1] = DIGIT_PAIRS[pair + 1];
+    } else {
+        i -= 1;
+        tmp[i] = b'0' + m as u8;
+    }
+    if d.is_sign_negative() && nonzero {
         i -= 1;
         tmp[i] = b'-';
     }
     out.extend_from_slice(&tmp[i..]);
 }
+
+/// "00" to "99", for writing two digits at a time.
+const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
 
 /// Money with exactly two decimals (amounts are already rounded to the cent).
 pub fn fmt_money(d: Decimal) -> String {
@@ -209,7 +226,7 @@ impl RecordBuf {
     fn str(&mut self, s: &str) {
         self.sep();
         let b = s.as_bytes();
-        if b.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r')) {
+        if memchr::memchr3(b',', b'"', b'\n', b).is_some() || memchr::memchr(b'\r', b).is_some() {
             self.line.push(b'"');
             for &c in b {
                 if c == b'"' {
