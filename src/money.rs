@@ -137,13 +137,42 @@ fn overflow(v: Option<Decimal>, what: &'static str) -> Result<Decimal, Error> {
     }
 }
 
+/// The mantissa when it fits in 64 bits: the fast paths below work on these exactly, and
+/// leave everything else to `Decimal`'s own checked operations.
+#[inline]
+fn small(d: Decimal) -> Option<i128> {
+    let m = d.mantissa();
+    (i128::from(i64::MIN)..=i128::from(i64::MAX))
+        .contains(&m)
+        .then_some(m)
+}
+
 /// `a * b`, or an overflow error naming `what`.
 pub(crate) fn mul(a: Decimal, b: Decimal, what: &'static str) -> Result<Decimal, Error> {
+    if let (Some(x), Some(y)) = (small(a), small(b)) {
+        // |x * y| < 2^126: exact in i128; the scales add.
+        if let Ok(p) = Decimal::try_from_i128_with_scale(x * y, a.scale() + b.scale()) {
+            return Ok(p);
+        }
+    }
     overflow(a.checked_mul(b), what)
 }
 
 /// `a + b`, or an overflow error naming `what`.
 pub(crate) fn add(a: Decimal, b: Decimal, what: &'static str) -> Result<Decimal, Error> {
+    if let (Some(x), Some(y)) = (small(a), small(b)) {
+        let (sa, sb) = (a.scale(), b.scale());
+        let s = sa.max(sb);
+        let align =
+            |m: i128, from: u32| 10i128.checked_pow(s - from).and_then(|p| m.checked_mul(p));
+        if let (Some(x), Some(y)) = (align(x, sa), align(y, sb)) {
+            if let Some(sum) = x.checked_add(y) {
+                if let Ok(r) = Decimal::try_from_i128_with_scale(sum, s) {
+                    return Ok(r);
+                }
+            }
+        }
+    }
     overflow(a.checked_add(b), what)
 }
 
@@ -237,6 +266,28 @@ mod tests {
             let (a, b) = (d(n), d(den));
             let slow = (a / b).round_dp_with_strategy(RATIO_DP, ROUNDING);
             assert_eq!(ratio(a, b, "t").ok(), Some(slow), "{n}/{den}");
+        }
+    }
+
+    #[test]
+    fn fast_arithmetic_agrees_with_decimal() {
+        let vals = [
+            "0",
+            "1",
+            "-1",
+            "0.01",
+            "123.45",
+            "-7.125",
+            "99999999999.99",
+            "0.000001",
+            "0.3464",
+            "1e0",
+        ];
+        for a in vals.iter().filter_map(|s| Decimal::from_str(s).ok()) {
+            for b in vals.iter().filter_map(|s| Decimal::from_str(s).ok()) {
+                assert_eq!(mul(a, b, "t").ok(), a.checked_mul(b), "{a} * {b}");
+                assert_eq!(add(a, b, "t").ok(), a.checked_add(b), "{a} + {b}");
+            }
         }
     }
 
