@@ -539,7 +539,9 @@ impl Totals {
     }
 
     fn merge(&mut self, o: &Totals) -> Result<(), BatchError> {
-        let add = |a: Decimal, b: Decimal| a.checked_add(b).ok_or(BatchError::Overflow);
+                let add = |a: Decimal, b: Decimal| {
+            crate::money::add(a, b, "batch totals").map_err(|_| BatchError::Overflow)
+        };
         self.priced += o.priced;
         self.value = add(self.value, o.value)?;
         self.duty = add(self.duty, o.duty)?;
