@@ -539,7 +539,7 @@ impl Totals {
     }
 
     fn merge(&mut self, o: &Totals) -> Result<(), BatchError> {
-                let add = |a: Decimal, b: Decimal| {
+        let add = |a: Decimal, b: Decimal| {
             crate::money::add(a, b, "batch totals").map_err(|_| BatchError::Overflow)
         };
         self.priced += o.priced;
