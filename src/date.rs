@@ -115,7 +115,7 @@ impl FromStr for Date {
         let bad = || Error::InvalidDate {
             value: s.to_string(),
         };
-        let b = s.trim().as_bytes();
+        let b = s.trim_ascii().as_bytes();
         if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
             return Err(bad());
         }

@@ -111,7 +111,7 @@ impl FromStr for HtsCode {
             value: s.to_string(),
             reason,
         };
-        let t = s.trim();
+        let t = s.trim_ascii();
         if t.is_empty() {
             return Err(bad("empty"));
         }

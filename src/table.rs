@@ -788,7 +788,7 @@ impl RateTable {
     ///
     /// [`Error::UnknownPartner`] with up to three suggestions, or [`Error::DomesticOrigin`].
     pub fn partner(&self, query: &str) -> Result<Partner<'_>, Error> {
-        let q = query.trim();
+        let q = query.trim_ascii();
         match self.resolve(q) {
             Some(code) => self.partner_by_code(code).map_err(|e| match e {
                 Error::DomesticOrigin { .. } => Error::DomesticOrigin {

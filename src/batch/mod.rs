@@ -180,7 +180,7 @@ fn optional<T>(
     text: &str,
     parse: impl FnOnce(&str) -> Result<T, FieldError>,
 ) -> Result<Option<T>, FieldError> {
-    match text.trim() {
+    match text.trim_ascii() {
         "" => Ok(None),
         t => parse(t).map(Some),
     }
@@ -216,7 +216,7 @@ pub fn parse_shipment<'a>(
     table: &RateTable,
     get: impl Fn(Field) -> &'a str,
 ) -> Result<Shipment, FieldError> {
-    let origin_text = get(Field::Origin).trim();
+    let origin_text = get(Field::Origin).trim_ascii();
     if origin_text.is_empty() {
         return Err(field_err(Field::Origin, "", "required"));
     }
@@ -224,7 +224,7 @@ pub fn parse_shipment<'a>(
         .partner(origin_text)
         .map_err(|e| field_err(Field::Origin, origin_text, e))?
         .code();
-    let value_text = get(Field::Value).trim();
+    let value_text = get(Field::Value).trim_ascii();
     if value_text.is_empty() {
         return Err(field_err(Field::Value, "", "required"));
     }
