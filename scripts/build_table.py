@@ -94,11 +94,16 @@ def category_note(note):
     return ("category: " + m.group(1).strip()) if m else ""
 
 
-def exempt_rows():
+MEMO_SOURCE = ("Presidential memorandum of 11 Apr 2025 (Clarification of Exceptions), retroactive; "
+               "CSMS 64724565 (HTS 9903.01.32)")
+
+
+def april_rows(ends=None):
+    """Annex II as issued plus the memorandum's codes not already in it; `ends` maps a code to
+    (date it left Annex II, why), for the enacted schedule."""
+    ends = ends or {}
     out = []
-    annex2 = {}
-    for r in csv.DictReader(open(os.path.join(DATA, "annex2_2025-04-02.csv"), encoding="utf-8")):
-        annex2[r["hts8"]] = r
+    annex2 = {r["hts8"]: r for r in csv.DictReader(open(os.path.join(DATA, "annex2_2025-04-02.csv"), encoding="utf-8"))}
     memo = [r for r in csv.DictReader(open(os.path.join(DATA, "annex2_other_changes_2025.csv"), encoding="utf-8"))
             if r["effective_date"] == BASELINE_FROM and r["change"] == "add"]
     memo_codes = {r["hts"] for r in memo}
@@ -106,15 +111,22 @@ def exempt_rows():
         note = category_note(r["source_note"])
         if code in memo_codes:
             note += "; also named in the 11 Apr 2025 memorandum"
+        end, why = ends.get(code, ("", ""))
+        if end:
+            note += "; removed " + end + ": " + why
         out.append(row(kind="exempt", code=code, name=r["description"], basis="annex2", category=r["category"],
-                       effective_from=BASELINE_FROM, source="EO 14257 Annex II (HTS 9903.01.32)", note=note))
+                       effective_from=BASELINE_FROM, effective_to=end,
+                       source="EO 14257 Annex II (HTS 9903.01.32)", note=note))
     for r in memo:
-        if r["hts"] in annex2:
-            continue
-        out.append(row(kind="exempt", code=r["hts"], name=r["description"], basis="memo", category=r["category"],
-                       effective_from=BASELINE_FROM,
-                       source="Presidential memorandum of 11 Apr 2025 (Clarification of Exceptions), retroactive; CSMS 64724565 (HTS 9903.01.32)",
-                       note="semiconductors as defined by the memorandum"))
+        if r["hts"] not in annex2:
+            out.append(row(kind="exempt", code=r["hts"], name=r["description"], basis="memo", category=r["category"],
+                           effective_from=BASELINE_FROM, source=MEMO_SOURCE,
+                           note="semiconductors as defined by the memorandum"))
+    return out
+
+
+def exempt_rows():
+    out = april_rows()
     out.sort(key=lambda x: x[1])
     return out
 
@@ -193,32 +205,15 @@ def enacted_rate_rows():
 
 
 def enacted_exempt_rows():
-    out = []
-    annex2 = {r["hts8"]: r for r in csv.DictReader(open(os.path.join(DATA, "annex2_2025-04-02.csv"), encoding="utf-8"))}
     other = list(csv.DictReader(open(os.path.join(DATA, "annex2_other_changes_2025.csv"), encoding="utf-8")))
     sept = list(csv.DictReader(open(os.path.join(DATA, "annex2_changes_2025-09-08.csv"), encoding="utf-8")))
-    ends = {}
-    for r in other:
-        if r["change"] == "remove":
-            ends[r["hts"]] = (r["effective_date"], r["source_note"])
-    for r in sept:
-        if r["change"] == "remove":
-            ends[r["hts8"]] = ("2025-09-08", r["source_note"])
-    memo = [r for r in other if r["effective_date"] == BASELINE_FROM and r["change"] == "add"]
-    memo_codes = {r["hts"] for r in memo}
-    for code, r in annex2.items():
-        note = category_note(r["source_note"])
-        if code in memo_codes:
-            note += "; also named in the 11 Apr 2025 memorandum"
-        end, why = ends.get(code, ("", ""))
-        if end:
-            note += "; removed " + end + ": " + why
-        out.append(row(kind="exempt", code=code, name=r["description"], basis="annex2", category=r["category"],
-                       effective_from=BASELINE_FROM, effective_to=end,
-                       source="EO 14257 Annex II (HTS 9903.01.32)", note=note))
-        if end == "2025-08-01":
-            out.append(row(kind="exempt", code=code, name=r["description"], basis="section232", category="copper",
-                           effective_from=end,
+    ends = {r["hts"]: (r["effective_date"], r["source_note"]) for r in other if r["change"] == "remove"}
+    ends.update({r["hts8"]: ("2025-09-08", r["source_note"]) for r in sept if r["change"] == "remove"})
+    out = april_rows(ends)
+    for r in list(out):
+        if r[COLUMNS.index("effective_to")] == "2025-08-01":
+            out.append(row(kind="exempt", code=r[1], name=r[2], basis="section232", category="copper",
+                           effective_from="2025-08-01",
                            source="Proclamation 10962 (Section 232 copper, HTS 9903.78.01); excluded from the reciprocal duty (HTS 9903.01.33)",
                            note="semi-finished copper and derivatives moved from Annex II to Section 232; the Section 232 duty itself is not computed"))
     for r in sept:
@@ -233,14 +228,7 @@ def enacted_exempt_rows():
         out.append(row(kind="exempt", code=code, name=r["description"], basis="annex2", category=r["category"],
                        effective_from="2025-09-08",
                        source="EO 14346 updated Annex II (HTS 9903.01.32); CSMS 66151866", note=note))
-    for r in memo:
-        if r["hts"] in annex2:
-            continue
-        out.append(row(kind="exempt", code=r["hts"], name=r["description"], basis="memo", category=r["category"],
-                       effective_from=BASELINE_FROM,
-                       source="Presidential memorandum of 11 Apr 2025 (Clarification of Exceptions), retroactive; CSMS 64724565 (HTS 9903.01.32)",
-                       note="semiconductors as defined by the memorandum"))
-    out.sort(key=lambda x: (x[1], x[12]))
+    out.sort(key=lambda x: (x[1], x[COLUMNS.index("effective_from")]))
     return out
 
 
