@@ -583,7 +583,26 @@ impl RateTable {
             return Ok(None);
         };
         let usmca_origin = matches!(s.origin.as_str(), "CA" | "MX");
-        let exclusion = match (program, s.section232) {
+        // India's duty depends on Annex II, so an ambiguous code is an error there; the other
+        // programs only look for Section 232 rows and pass over ambiguity.
+        let goods_exemption = match program {
+            Program::Fentanyl => None,
+            Program::RussiaOil => self.goods_exemption(s.goods, date)?,
+            Program::Brazil | Program::Section122 => {
+                self.goods_exemption(s.goods, date).unwrap_or(None)
+            }
+        };
+        // Goods whose exemption row moved them to a Section 232 action (copper semis) are
+        // Section 232 goods even when the input does not say so.
+        let section232 = s.section232.or(match goods_exemption {
+            Some(Exemption::AnnexII(row))
+                if row.basis() == crate::table::ExemptBasis::Section232 =>
+            {
+                Some(Section232::Copper)
+            }
+            _ => None,
+        });
+        let exclusion = match (program, section232) {
             (Program::Fentanyl, Some(Section232::Autos)) if usmca_origin => {
                 Some(ProgramExclusion::Section232Autos)
             }
@@ -593,7 +612,7 @@ impl RateTable {
             (Program::Section122, None) if s.usmca && usmca_origin => Some(ProgramExclusion::Usmca),
             (Program::RussiaOil, None)
                 if matches!(
-                    self.goods_exemption(s.goods, date)?,
+                    goods_exemption,
                     Some(Exemption::AnnexII(_) | Exemption::Category(_))
                 ) =>
             {

@@ -443,7 +443,7 @@ fn refunds_command() {
     let o = run(&["refunds", s(&data("golden_enacted.csv")), "-o", s(&out)]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("rows read 93: priced 93, rejected 0"), "{err}");
+    assert!(err.contains("rows read 94: priced 94, rejected 0"), "{err}");
     assert!(err.contains("IEEPA duty "), "{err}");
     let rows = csv_rows(&std::fs::read_to_string(&out).expect("output"));
     let cn = rows.iter().find(|r| r["id"] == "cn-0410").expect("row");

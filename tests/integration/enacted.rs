@@ -66,7 +66,7 @@ fn golden_enacted_cases() {
         }
         n += 1;
     }
-    assert_eq!(n, 93);
+    assert_eq!(n, 94);
 }
 
 /// Every row of the sourced timeline gives the same rate, on its first and last day, as the
@@ -200,7 +200,7 @@ fn refund_file_totals_equal_the_sum_of_entries() {
         tariffs::batch::Layout::Refunds,
     )
     .expect("refunds");
-    assert_eq!(summary.priced, 93);
+    assert_eq!(summary.priced, 94);
     let mut rdr = csv::Reader::from_reader(&out[..]);
     let rows: Vec<HashMap<String, String>> = rdr.deserialize().map(|r| r.expect("row")).collect();
     let sum = |col: &str| -> rust_decimal::Decimal {
