@@ -25,7 +25,7 @@ pub struct RowError {
 }
 
 impl RowError {
-    /// The record for the error report, in the order of [`ERROR_COLUMNS`].
+    /// The record for the error report, in the order of [`ERROR_COLUMNS`](super::ERROR_COLUMNS).
     pub fn record(&self) -> [String; 5] {
         [
             self.line.to_string(),
@@ -69,7 +69,7 @@ pub struct BatchSummary {
     pub total_landed: Decimal,
     /// Sum of their reciprocal duties.
     pub total_reciprocal: Decimal,
-    /// Sum of their program duties, in the order of [`Program::ALL`].
+    /// Sum of their program duties, in the order of [`Program::ALL`](crate::Program::ALL).
     pub total_programs: [Decimal; 4],
     /// Sum of their IEEPA duties (reciprocal, fentanyl, Brazil, Russia-oil): refundable.
     pub total_ieepa: Decimal,
