@@ -1,7 +1,5 @@
 //! Output records: the columns of each layout and the one formatting path for them.
 
-use std::str::FromStr;
-
 use rust_decimal::Decimal;
 
 use crate::estimate::{Exemption, LandedCost};
@@ -463,35 +461,35 @@ pub fn refund_record(id: &str, s: &Shipment, c: &LandedCost<'_>) -> Vec<String> 
 
 /// The readings the tool takes where the sources disagree (`sources/SOURCES-timeline.md`
 /// section 5), attached to the entries they concern: (origin, from, to, note).
-const READINGS: &[(&str, &str, &str, &str)] = &[
+const READINGS: &[(&str, Date, Date, &str)] = &[
     (
         "JP",
-        "2025-08-07",
-        "2025-09-16",
+        Date::ymd(2025, 8, 7),
+        Date::ymd(2025, 9, 16),
         "Japan: the 15% floor is retroactive to 2025-08-07 (EO 14345) but CBP collected a flat 15% until 2025-09-16 (FR 2025-17908); the deposit may exceed this figure",
     ),
     (
         "KR",
-        "2025-11-14",
-        "2025-12-04",
+        Date::ymd(2025, 11, 14),
+        Date::ymd(2025, 12, 4),
         "Korea: the floor is retroactive to 2025-11-14 (FR 2025-21940, published 2025-12-04); deposits before publication may have been at the flat 15%",
     ),
     (
         "CH",
-        "2025-11-14",
-        "2025-12-18",
+        Date::ymd(2025, 11, 14),
+        Date::ymd(2025, 12, 18),
         "Switzerland: the 15% floor is retroactive to 2025-11-14 (notice of 2025-12-18); deposits before it may have been at 39%",
     ),
     (
         "LI",
-        "2025-11-14",
-        "2025-12-18",
+        Date::ymd(2025, 11, 14),
+        Date::ymd(2025, 12, 18),
         "Liechtenstein: the floor is retroactive to 2025-11-14 (notice of 2025-12-18); deposits before it may have been at the flat 15%",
     ),
     (
         "*",
-        "2026-02-20",
-        "2026-02-24",
+        Date::ymd(2026, 2, 20),
+        Date::ymd(2026, 2, 24),
         "collected after the Supreme Court's ruling of 2026-02-20 until CBP stopped on 2026-02-24 (CSMS 67834313): refundable",
     ),
 ];
@@ -523,10 +521,7 @@ pub fn notes(s: &Shipment, c: &LandedCost<'_>) -> String {
         }
     }
     for &(code, from, to, reading) in READINGS {
-        let in_window = |d: Date| {
-            let (f, t) = (Date::from_str(from), Date::from_str(to));
-            matches!((f, t), (Ok(f), Ok(t)) if f <= d && d < t)
-        };
+        let in_window = |d: Date| from <= d && d < to;
         let origin = c.reciprocal.partner_rate.partner.code();
         let follows = match r.partner_rate.status {
             crate::RateStatus::Applies { rate_entry, .. } => rate_entry.code(),
