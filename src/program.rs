@@ -222,7 +222,8 @@ impl ProgramEntry {
     pub fn line(&self) -> u64 {
         self.line
     }
-    pub(crate) fn covers(&self, date: Date) -> bool {
+    /// True when the row is in force on `date` (`effective_from <= date < effective_to`).
+    pub fn covers(&self, date: Date) -> bool {
         self.from <= date && self.to.is_none_or(|t| date < t)
     }
 }

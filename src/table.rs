@@ -299,7 +299,8 @@ impl RateEntry {
     pub fn line(&self) -> u64 {
         self.line
     }
-    fn covers(&self, date: Date) -> bool {
+    /// True when the row is in force on `date` (`effective_from <= date < effective_to`).
+    pub fn covers(&self, date: Date) -> bool {
         in_period(Some(self.from), self.to, date)
     }
 }
@@ -356,7 +357,8 @@ impl ExemptEntry {
     pub fn line(&self) -> u64 {
         self.line
     }
-    fn covers(&self, date: Date) -> bool {
+    /// True when the row is in force on `date` (`effective_from <= date < effective_to`).
+    pub fn covers(&self, date: Date) -> bool {
         in_period(Some(self.from), self.to, date)
     }
 }
@@ -417,7 +419,8 @@ impl FeeEntry {
     pub fn note(&self) -> &str {
         &self.note
     }
-    fn covers(&self, date: Date) -> bool {
+    /// True when the row is in force on `date` (`effective_from <= date < effective_to`).
+    pub fn covers(&self, date: Date) -> bool {
         in_period(self.from, self.to, date)
     }
 }

@@ -1116,10 +1116,6 @@ enum Row<'a> {
     Program(&'a tariffs::ProgramEntry),
 }
 
-fn in_force(from: Option<Date>, to: Option<Date>, date: Option<Date>) -> bool {
-    date.is_none_or(|d| from.is_none_or(|f| f <= d) && to.is_none_or(|t| d < t))
-}
-
 pub fn rates(rest: &[String]) -> Result<u8, Fail> {
     let Some(args) = parse(rest, &RATES_SPEC, RATES_HELP)? else {
         return Ok(0);
@@ -1166,7 +1162,7 @@ pub fn rates(rest: &[String]) -> Result<u8, Fail> {
             table
                 .rates()
                 .filter(|r| partner_codes.as_ref().is_none_or(|c| c.contains(&r.code())))
-                .filter(|r| in_force(Some(r.effective_from()), r.effective_to(), date))
+                .filter(|r| date.is_none_or(|d| r.covers(d)))
                 .map(Row::Rate),
         );
     }
@@ -1176,7 +1172,7 @@ pub fn rates(rest: &[String]) -> Result<u8, Fail> {
                 .exemptions()
                 .iter()
                 .filter(|e| hts.is_none_or(|h| e.code().covers(h) || h.covers(e.code())))
-                .filter(|e| in_force(Some(e.effective_from()), e.effective_to(), date))
+                .filter(|e| date.is_none_or(|d| e.covers(d)))
                 .map(Row::Exempt),
         );
     }
@@ -1190,7 +1186,7 @@ pub fn rates(rest: &[String]) -> Result<u8, Fail> {
                         .as_ref()
                         .is_none_or(|c| c.contains(&p.code()) || p.code().is_none())
                 })
-                .filter(|p| in_force(Some(p.effective_from()), p.effective_to(), date))
+                .filter(|p| date.is_none_or(|d| p.covers(d)))
                 .map(Row::Program),
         );
     }
@@ -1199,7 +1195,7 @@ pub fn rates(rest: &[String]) -> Result<u8, Fail> {
             table
                 .fees()
                 .iter()
-                .filter(|f| in_force(f.effective_from(), f.effective_to(), date))
+                .filter(|f| date.is_none_or(|d| f.covers(d)))
                 .map(Row::Fee),
         );
     }
