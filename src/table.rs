@@ -69,6 +69,16 @@ impl Schedule {
         }
     }
 
+    /// The schedule's table; the compiled-in text is checked by the crate's tests, so the
+    /// panic here is unreachable from user input.
+    #[allow(clippy::panic)]
+    fn loaded(self) -> &'static RateTable {
+        match self.table() {
+            Ok(t) => t,
+            Err(e) => panic!("the bundled {} schedule is invalid: {e}", self.as_str()),
+        }
+    }
+
     /// The bundled text.
     pub fn text(self) -> &'static str {
         match self {
@@ -614,22 +624,14 @@ impl RateTable {
     /// The bundled text is checked by this crate's tests (`bundled_table_parses`), so the
     /// parse cannot fail at a user's run time; should a modified build embed a broken
     /// table, this panics with the [`LoadError`] on first use.
-    #[allow(clippy::panic)]
     pub fn bundled() -> &'static RateTable {
-        match &*BUNDLED {
-            Ok(t) => t,
-            Err(e) => panic!("the bundled rate table is invalid: {e}"),
-        }
+        Schedule::Announced.loaded()
     }
 
     /// The bundled enacted schedule (`tariffs-enacted.csv`), parsed once on first use; see
     /// [`RateTable::bundled`] on failure.
-    #[allow(clippy::panic)]
     pub fn enacted() -> &'static RateTable {
-        match &*ENACTED {
-            Ok(t) => t,
-            Err(e) => panic!("the bundled enacted schedule is invalid: {e}"),
-        }
+        Schedule::Enacted.loaded()
     }
 
     /// The bundled table, or the error that stops it from parsing (which the crate's tests
