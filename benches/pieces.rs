@@ -1,6 +1,7 @@
 //! Criterion benchmarks of the pieces, with ids that read as paths:
 //! `table/parse_bundled`, `lookup/partner`, `lookup/hts_exemption`, `estimate/landed_cost`,
-//! `basket/exempt_share`, and the batch's row steps `batch/parse_shipment`, `batch/format_record`.
+//! `basket/exempt_share`, the batch's row steps `batch/parse_shipment`, `batch/format_record`,
+//! and whole rows in memory, `batch/price_csv_100k` (no file I/O).
 
 #![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
 
@@ -117,5 +118,42 @@ fn batch(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, table, lookup, estimate, basket, batch);
+#[path = "support/shipments.rs"]
+mod shipments;
+
+/// The batch path over 100,000 generated rows in memory, without file I/O: what a row costs
+/// to parse, price and format, whichever path takes it.
+fn batch_rows(c: &mut Criterion) {
+    use tariffs::batch::{price_csv_with, Layout, RowError};
+    let mut group = c.benchmark_group("batch");
+    group.sample_size(20);
+    group.throughput(criterion::Throughput::Elements(100_000));
+    for (name, table) in [
+        ("price_csv_100k", RateTable::bundled()),
+        ("price_csv_100k_enacted", RateTable::enacted()),
+    ] {
+        let mut input = Vec::new();
+        shipments::generate(&mut input, 100_000, table);
+        let mut out = Vec::with_capacity(32 << 20);
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                out.clear();
+                let mut skip = |_: &RowError| Ok(());
+                price_csv_with(
+                    table,
+                    black_box(&input[..]),
+                    &mut out,
+                    &mut skip,
+                    false,
+                    Layout::LandedCost,
+                )
+                .expect("batch")
+                .priced
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, table, lookup, estimate, basket, batch, batch_rows);
 criterion_main!(benches);

@@ -60,6 +60,20 @@ impl Date {
         self.year
     }
 
+    /// A `YYYY-MM-DD` date from bytes, untrimmed; `None` when it is not one.
+    pub(crate) fn from_ascii(b: &[u8]) -> Option<Date> {
+        let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *b else {
+            return None;
+        };
+        let (y, m, d) = (
+            digits(&[y0, y1, y2, y3])?,
+            digits(&[m0, m1])?,
+            digits(&[d0, d1])?,
+        );
+        // m and d have two digits, so they fit in u8.
+        Date::new(y, m as u8, d as u8).ok()
+    }
+
     /// The month, 1 to 12.
     pub fn month(self) -> u8 {
         self.month
@@ -115,16 +129,7 @@ impl FromStr for Date {
         let bad = || Error::InvalidDate {
             value: s.to_string(),
         };
-        let b = s.trim_ascii().as_bytes();
-        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-            return Err(bad());
-        }
-        let (y, m, d) = match (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10])) {
-            (Some(y), Some(m), Some(d)) => (y, m, d),
-            _ => return Err(bad()),
-        };
-        // m and d have two digits, so they fit in u8.
-        Date::new(y, m as u8, d as u8).map_err(|_| bad())
+        Date::from_ascii(s.trim_ascii().as_bytes()).ok_or_else(bad)
     }
 }
 

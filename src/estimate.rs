@@ -279,16 +279,24 @@ pub struct ReciprocalDuty<'a> {
 impl ReciprocalDuty<'_> {
     /// The legal source of the rate used (or of the exemption).
     pub fn source(&self) -> &str {
-        match (self.exemption, self.partner_rate.status) {
-            (Some(Exemption::AnnexII(e)), _) => e.source(),
-            (Some(Exemption::NotSubject(r)), _) => r.source(),
-            (Some(Exemption::Section232), _) => "EO 14257 sec. 3(b) (HTS 9903.01.33)",
-            (Some(Exemption::Category(_)), _) => "EO 14257 Annex II (category declared)",
-            (Some(Exemption::NotInForce { .. }), _) => "EO 14257 sec. 2, 3(a) (effective dates)",
-            (Some(Exemption::InTransit(r)), _) => r.source(),
-            (None, RateStatus::Applies { rate_entry, .. }) => rate_entry.source(),
-            (None, _) => "",
-        }
+        reciprocal_source(self.exemption, self.partner_rate.status)
+    }
+}
+
+/// The legal source of a reciprocal treatment: the exemption's, or the rate's.
+pub(crate) fn reciprocal_source<'a>(
+    exemption: Option<Exemption<'a>>,
+    status: RateStatus<'a>,
+) -> &'a str {
+    match (exemption, status) {
+        (Some(Exemption::AnnexII(e)), _) => e.source(),
+        (Some(Exemption::NotSubject(r)), _) => r.source(),
+        (Some(Exemption::Section232), _) => "EO 14257 sec. 3(b) (HTS 9903.01.33)",
+        (Some(Exemption::Category(_)), _) => "EO 14257 Annex II (category declared)",
+        (Some(Exemption::NotInForce { .. }), _) => "EO 14257 sec. 2, 3(a) (effective dates)",
+        (Some(Exemption::InTransit(r)), _) => r.source(),
+        (None, RateStatus::Applies { rate_entry, .. }) => rate_entry.source(),
+        (None, _) => "",
     }
 }
 
@@ -582,7 +590,6 @@ impl RateTable {
         else {
             return Ok(None);
         };
-        let usmca_origin = matches!(s.origin.as_str(), "CA" | "MX");
         // India's duty depends on Annex II, so an ambiguous code is an error there; the other
         // programs only look for Section 232 rows and pass over ambiguity.
         let goods_exemption = match program {
@@ -592,34 +599,8 @@ impl RateTable {
                 self.goods_exemption(s.goods, date).unwrap_or(None)
             }
         };
-        // Goods whose exemption row moved them to a Section 232 action (copper semis) are
-        // Section 232 goods even when the input does not say so.
-        let section232 = s.section232.or(match goods_exemption {
-            Some(Exemption::AnnexII(row))
-                if row.basis() == crate::table::ExemptBasis::Section232 =>
-            {
-                Some(Section232::Copper)
-            }
-            _ => None,
-        });
-        let exclusion = match (program, section232) {
-            (Program::Fentanyl, Some(Section232::Autos)) if usmca_origin => {
-                Some(ProgramExclusion::Section232Autos)
-            }
-            (Program::Brazil | Program::RussiaOil | Program::Section122, Some(_)) => {
-                Some(ProgramExclusion::Section232)
-            }
-            (Program::Section122, None) if s.usmca && usmca_origin => Some(ProgramExclusion::Usmca),
-            (Program::RussiaOil, None)
-                if matches!(
-                    goods_exemption,
-                    Some(Exemption::AnnexII(_) | Exemption::Category(_))
-                ) =>
-            {
-                Some(ProgramExclusion::AnnexII)
-            }
-            _ => None,
-        };
+        let exclusion =
+            program_exclusion(program, s.origin, s.section232, s.usmca, goods_exemption);
         let (applied, exclusion) = match (exclusion, in_transit) {
             (Some(x), _) => (None, Some(x)),
             (None, Some(earlier)) => (
@@ -825,6 +806,45 @@ impl<'a> Basket<'a> {
                 "effective rate",
             )?)?,
         })
+    }
+}
+
+/// Why a program's duty is not charged on goods, if it is not: the exclusions of the orders
+/// (Section 232 goods, USMCA goods under Section 122, Annex II goods under the India duty).
+/// `goods_exemption` is the goods' exemption row as the program looks for it.
+pub(crate) fn program_exclusion(
+    program: Program,
+    origin: CountryCode,
+    section232: Option<Section232>,
+    usmca: bool,
+    goods_exemption: Option<Exemption<'_>>,
+) -> Option<ProgramExclusion> {
+    let usmca_origin = matches!(origin.as_str(), "CA" | "MX");
+    // Goods whose exemption row moved them to a Section 232 action (copper semis) are
+    // Section 232 goods even when the input does not say so.
+    let section232 = section232.or(match goods_exemption {
+        Some(Exemption::AnnexII(row)) if row.basis() == crate::table::ExemptBasis::Section232 => {
+            Some(Section232::Copper)
+        }
+        _ => None,
+    });
+    match (program, section232) {
+        (Program::Fentanyl, Some(Section232::Autos)) if usmca_origin => {
+            Some(ProgramExclusion::Section232Autos)
+        }
+        (Program::Brazil | Program::RussiaOil | Program::Section122, Some(_)) => {
+            Some(ProgramExclusion::Section232)
+        }
+        (Program::Section122, None) if usmca && usmca_origin => Some(ProgramExclusion::Usmca),
+        (Program::RussiaOil, None)
+            if matches!(
+                goods_exemption,
+                Some(Exemption::AnnexII(_) | Exemption::Category(_))
+            ) =>
+        {
+            Some(ProgramExclusion::AnnexII)
+        }
+        _ => None,
     }
 }
 

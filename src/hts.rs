@@ -87,14 +87,73 @@ impl HtsCode {
 
     /// Appends the dotted form (as `Display` writes it) without going through `fmt`.
     pub(crate) fn push_dotted(self, out: &mut Vec<u8>) {
-        let d = self.digits();
-        let n = self.len();
-        for i in 0..n {
-            if matches!(i, 4 | 6) {
-                out.push(b'.');
-            }
-            out.push(b'0' + (d / POW10[n - 1 - i] % 10) as u8);
+        let (dotted, len) = self.dotted();
+        out.extend_from_slice(&dotted[..len]);
+    }
+
+    /// The dotted form in a fixed buffer, and its length.
+    pub(crate) fn dotted(self) -> ([u8; 12], usize) {
+        // All ten digits of the left-aligned value, then the dotted form of the first `len`.
+        let mut d = [0u8; 10];
+        let mut v = self.value;
+        for slot in d.iter_mut().rev() {
+            *slot = b'0' + (v % 10) as u8;
+            v /= 10;
         }
+        let dotted = [
+            d[0], d[1], d[2], d[3], b'.', d[4], d[5], b'.', d[6], d[7], d[8], d[9],
+        ];
+        // 4 digits: "2709"; 6: "2709.00"; 8: "2709.00.20"; 10: "2709.00.2010".
+        let len = match self.len() {
+            4 => 4,
+            6 => 7,
+            n => n + 2,
+        };
+        (dotted, len)
+    }
+
+    /// A code from bytes, untrimmed, or why it is not one.
+    pub(crate) fn from_ascii(t: &[u8]) -> Result<HtsCode, &'static str> {
+        if t.is_empty() {
+            return Err("empty");
+        }
+        let mut value: u64 = 0;
+        let mut n = 0usize;
+        let mut last_dot = true; // no leading dot
+        for &c in t {
+            match c {
+                b'0'..=b'9' => {
+                    if n == 10 {
+                        return Err("more than 10 digits");
+                    }
+                    value = value * 10 + u64::from(c - b'0');
+                    n += 1;
+                    last_dot = false;
+                }
+                b'.' => {
+                    if last_dot || !matches!(n, 4 | 6 | 8) {
+                        return Err("a dot may only follow the 4th, 6th or 8th digit");
+                    }
+                    last_dot = true;
+                }
+                _ => return Err("only digits and dots are allowed"),
+            }
+        }
+        if last_dot {
+            return Err("ends with a dot");
+        }
+        if !matches!(n, 4 | 6 | 8 | 10) {
+            return Err("must have 4, 6, 8 or 10 digits");
+        }
+        Ok(HtsCode {
+            value: value * POW10[10 - n],
+            len: n as u8,
+        })
+    }
+
+    /// The 4-digit heading, 0 to 9999.
+    pub(crate) fn heading(self) -> usize {
+        (self.value / POW10[6]) as usize
     }
 
     /// The 2-digit chapter.
@@ -107,45 +166,9 @@ impl FromStr for HtsCode {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<HtsCode, Error> {
-        let bad = |reason| Error::InvalidHts {
+        HtsCode::from_ascii(s.trim_ascii().as_bytes()).map_err(|reason| Error::InvalidHts {
             value: s.to_string(),
             reason,
-        };
-        let t = s.trim_ascii();
-        if t.is_empty() {
-            return Err(bad("empty"));
-        }
-        let mut value: u64 = 0;
-        let mut n = 0usize;
-        let mut last_dot = true; // no leading dot
-        for c in t.bytes() {
-            match c {
-                b'0'..=b'9' => {
-                    if n == 10 {
-                        return Err(bad("more than 10 digits"));
-                    }
-                    value = value * 10 + u64::from(c - b'0');
-                    n += 1;
-                    last_dot = false;
-                }
-                b'.' => {
-                    if last_dot || !matches!(n, 4 | 6 | 8) {
-                        return Err(bad("a dot may only follow the 4th, 6th or 8th digit"));
-                    }
-                    last_dot = true;
-                }
-                _ => return Err(bad("only digits and dots are allowed")),
-            }
-        }
-        if last_dot {
-            return Err(bad("ends with a dot"));
-        }
-        if !matches!(n, 4 | 6 | 8 | 10) {
-            return Err(bad("must have 4, 6, 8 or 10 digits"));
-        }
-        Ok(HtsCode {
-            value: value * POW10[10 - n],
-            len: n as u8,
         })
     }
 }

@@ -486,6 +486,12 @@ impl Hasher for IntHasher {
     }
 }
 
+/// True when the heading of `code` has an exemption row at or under it.
+fn heading_bit(bits: &[u64; 157], code: HtsCode) -> bool {
+    let h = code.heading();
+    bits.get(h / 64).is_some_and(|w| w & (1 << (h % 64)) != 0)
+}
+
 /// True when `date` falls in `[from, to)`; a missing bound is open.
 fn in_period(from: Option<Date>, to: Option<Date>, date: Date) -> bool {
     from.is_none_or(|f| f <= date) && to.is_none_or(|t| date < t)
@@ -612,6 +618,9 @@ pub struct RateTable {
     // The rows under each shorter code.
     exempt_under: KeyIndex,
     exempt_lens: Vec<usize>,
+    // One bit per 4-digit heading with any exemption row at or under it: most codes are
+    // looked up in none, and need no hash lookup at all.
+    exempt_headings: Box<[u64; 157]>,
     category_periods: [Vec<(Date, Option<Date>)>; 8],
     fees: Vec<FeeEntry>,
     reference_date: Option<Date>,
@@ -1017,6 +1026,9 @@ impl RateTable {
         let Some(date) = date.or(self.reference_date) else {
             return Ok(None);
         };
+        if !heading_bit(&self.exempt_headings, code) {
+            return Ok(None);
+        }
         for &len in &self.exempt_lens {
             let Some(prefix) = code.prefix(len) else {
                 continue;
@@ -1281,6 +1293,11 @@ pub(crate) fn build_table(
             }
         }
     }
+    let mut exempt_headings = Box::new([0u64; 157]);
+    for e in &exemptions {
+        let h = e.code.heading();
+        exempt_headings[h / 64] |= 1 << (h % 64);
+    }
     let from_of = |i: u32| exemptions.get(i as usize).map(|e| e.from);
     exempt_at.sort_unstable_by_key(|&(k, i)| (k, from_of(i), i));
     exempt_under.sort_unstable();
@@ -1334,6 +1351,7 @@ pub(crate) fn build_table(
         exempt_at: KeyIndex::new(exempt_at),
         exempt_under: KeyIndex::new(exempt_under),
         exempt_lens: lens,
+        exempt_headings,
         category_periods,
         fees,
         reference_date,

@@ -169,6 +169,228 @@ fn push_decimal(out: &mut Vec<u8>, d: Decimal, dp: Option<u32>) {
     out.extend_from_slice(&tmp[i..]);
 }
 
+/// Appends a text field, quoted as the csv crate's writer quotes it (when it holds a comma,
+/// a quote or a line break).
+pub(super) fn push_text(out: &mut Vec<u8>, s: &str) {
+    push_text_bytes(out, s.as_bytes());
+}
+
+/// [`push_text`] of text already checked to be UTF-8.
+pub(super) fn push_text_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    let special = |c: &u8| matches!(c, b',' | b'"' | b'\n' | b'\r');
+    // Short fields (ids, names, codes) are scanned inline; long ones (sources) with memchr.
+    let quote = if b.len() < 32 {
+        b.iter().any(special)
+    } else {
+        memchr::memchr3(b',', b'"', b'\n', b).is_some() || memchr::memchr(b'\r', b).is_some()
+    };
+    if quote {
+        out.push(b'"');
+        for &c in b {
+            if c == b'"' {
+                out.push(b'"');
+            }
+            out.push(c);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(b);
+    }
+}
+
+/// Appends a date as `YYYY-MM-DD`.
+pub(super) fn push_date(out: &mut Vec<u8>, d: Date) {
+    push_small(out, |w| w.date(d));
+}
+
+/// Powers of ten that fit in a `u64`.
+const POW10: [u64; 20] = {
+    let mut p = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        p[i] = p[i - 1] * 10;
+        i += 1;
+    }
+    p
+};
+
+/// Digits of a non-negative integer below 10^20, written left-aligned into `tmp`; the count.
+fn digits(tmp: &mut [u8; 24], mut m: u64) -> usize {
+    // The digit count from the bit length (log10(2) ~ 1233/4096), corrected by one compare.
+    let bits = 64 - (m | 1).leading_zeros() as usize;
+    let guess = (bits * 1233) >> 12;
+    let n = (guess + usize::from(POW10.get(guess).is_some_and(|&p| m >= p))).max(1);
+    let mut i = n;
+    while m >= 100 {
+        let pair = (m % 100) as usize * 2;
+        m /= 100;
+        i -= 2;
+        tmp[i] = DIGIT_PAIRS[pair];
+        tmp[i + 1] = DIGIT_PAIRS[pair + 1];
+    }
+    if m >= 10 {
+        let pair = m as usize * 2;
+        tmp[0] = DIGIT_PAIRS[pair];
+        tmp[1] = DIGIT_PAIRS[pair + 1];
+    } else {
+        tmp[0] = b'0' + m as u8;
+    }
+    n
+}
+
+/// Appends what `write` writes with a [`RowWriter`] (at most 32 bytes).
+fn push_small(out: &mut Vec<u8>, write: impl FnOnce(&mut RowWriter<'_>)) {
+    let mut tmp = [0u8; 32];
+    let mut w = RowWriter::new(&mut tmp);
+    write(&mut w);
+    let n = w.len();
+    out.extend_from_slice(&tmp[..n.min(32)]);
+}
+
+/// A line written into a buffer by position: no write checks capacity or moves a length.
+/// Bytes past the end of the buffer are not written but counted, so that a caller whose
+/// buffer was too small learns from [`RowWriter::fits`] and [`RowWriter::len`] how large
+/// to make it and writes again.
+pub(super) struct RowWriter<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+}
+
+impl<'a> RowWriter<'a> {
+    pub(super) fn new(buf: &'a mut [u8]) -> RowWriter<'a> {
+        RowWriter { buf, pos: 0 }
+    }
+
+    /// Bytes written (or that would have been).
+    pub(super) fn len(&self) -> usize {
+        self.pos
+    }
+
+    /// True when everything written fitted in the buffer.
+    pub(super) fn fits(&self) -> bool {
+        self.pos <= self.buf.len()
+    }
+
+    #[inline]
+    pub(super) fn byte(&mut self, b: u8) {
+        if let Some(slot) = self.buf.get_mut(self.pos) {
+            *slot = b;
+        }
+        self.pos += 1;
+    }
+
+    #[inline]
+    pub(super) fn raw(&mut self, b: &[u8]) {
+        if let Some(dst) = self.buf.get_mut(self.pos..self.pos + b.len()) {
+            dst.copy_from_slice(b);
+        }
+        self.pos += b.len();
+    }
+
+    /// A text field, quoted as [`push_text`] quotes it.
+    pub(super) fn text(&mut self, b: &[u8]) {
+        let special = |c: &u8| matches!(c, b',' | b'"' | b'\n' | b'\r');
+        let quote = if b.len() < 32 {
+            b.iter().any(special)
+        } else {
+            memchr::memchr3(b',', b'"', b'\n', b).is_some() || memchr::memchr(b'\r', b).is_some()
+        };
+        if !quote {
+            return self.raw(b);
+        }
+        self.byte(b'"');
+        for &c in b {
+            if c == b'"' {
+                self.byte(b'"');
+            }
+            self.byte(c);
+        }
+        self.byte(b'"');
+    }
+
+    /// Up to 24 bytes written in place by `write`, which returns how many.
+    #[inline]
+    fn with(&mut self, write: impl FnOnce(&mut [u8; 24]) -> usize) {
+        let n = match self
+            .buf
+            .get_mut(self.pos..self.pos + 24)
+            .and_then(|tail| <&mut [u8; 24]>::try_from(tail).ok())
+        {
+            Some(tail) => write(tail),
+            None => {
+                let mut tmp = [0u8; 24];
+                let n = write(&mut tmp);
+                if let Some(dst) = self.buf.get_mut(self.pos..self.pos + n) {
+                    dst.copy_from_slice(&tmp[..n]);
+                }
+                n
+            }
+        };
+        self.pos += n;
+    }
+
+    /// An amount given in cents, with two decimals, as [`push_decimal`] writes money.
+    pub(super) fn cents(&mut self, cents: i64) {
+        if cents < 0 {
+            self.byte(b'-');
+        }
+        let c = cents.unsigned_abs();
+        self.with(|tmp| {
+            let n = digits(tmp, c / 100);
+            let f = (c % 100) as usize * 2;
+            tmp[n] = b'.';
+            tmp[n + 1] = DIGIT_PAIRS[f];
+            tmp[n + 2] = DIGIT_PAIRS[f + 1];
+            n + 3
+        });
+    }
+
+    /// A non-negative percentage in ten-thousandths of a percent, without trailing zeros.
+    pub(super) fn e4(&mut self, v: u64) {
+        self.with(|tmp| {
+            let mut n = digits(tmp, v / 10_000);
+            let mut frac = v % 10_000;
+            if frac != 0 {
+                let mut width = 4;
+                while frac % 10 == 0 {
+                    frac /= 10;
+                    width -= 1;
+                }
+                tmp[n] = b'.';
+                for i in (0..width).rev() {
+                    tmp[n + 1 + i] = b'0' + (frac % 10) as u8;
+                    frac /= 10;
+                }
+                n += 1 + width;
+            }
+            n
+        });
+    }
+
+    /// A date as `YYYY-MM-DD`.
+    pub(super) fn date(&mut self, d: Date) {
+        let (y, m, day) = (d.year(), d.month(), d.day());
+        self.raw(&[
+            b'0' + (y / 1000 % 10) as u8,
+            b'0' + (y / 100 % 10) as u8,
+            b'0' + (y / 10 % 10) as u8,
+            b'0' + (y % 10) as u8,
+            b'-',
+            b'0' + m / 10,
+            b'0' + m % 10,
+            b'-',
+            b'0' + day / 10,
+            b'0' + day % 10,
+        ]);
+    }
+
+    /// An HTS code in its dotted form.
+    pub(super) fn hts(&mut self, code: crate::HtsCode) {
+        let (dotted, len) = code.dotted();
+        self.raw(&dotted[..len]);
+    }
+}
+
 /// "00" to "99", for writing two digits at a time.
 const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 2021222324252627282930313233343536373839\
@@ -223,19 +445,7 @@ impl RecordBuf {
 
     fn str(&mut self, s: &str) {
         self.sep();
-        let b = s.as_bytes();
-        if memchr::memchr3(b',', b'"', b'\n', b).is_some() || memchr::memchr(b'\r', b).is_some() {
-            self.line.push(b'"');
-            for &c in b {
-                if c == b'"' {
-                    self.line.push(b'"');
-                }
-                self.line.push(c);
-            }
-            self.line.push(b'"');
-        } else {
-            self.line.extend_from_slice(b);
-        }
+        push_text(&mut self.line, s);
     }
 
     fn empty(&mut self) {
@@ -263,19 +473,7 @@ impl RecordBuf {
 
     fn date(&mut self, d: Date) {
         self.sep();
-        let (y, m, day) = (d.year(), d.month(), d.day());
-        self.line.extend_from_slice(&[
-            b'0' + (y / 1000 % 10) as u8,
-            b'0' + (y / 100 % 10) as u8,
-            b'0' + (y / 10 % 10) as u8,
-            b'0' + (y % 10) as u8,
-            b'-',
-            b'0' + m / 10,
-            b'0' + m % 10,
-            b'-',
-            b'0' + day / 10,
-            b'0' + day % 10,
-        ]);
+        push_date(&mut self.line, d);
     }
 
     /// Appends the record to `out` as one CSV line ending in `\n`.
@@ -311,7 +509,12 @@ pub fn exemption_fields(e: Option<Exemption<'_>>) -> (&'static str, String, Stri
 /// The reciprocal basis of a priced shipment (`annex1`, `baseline`, ...), empty when none
 /// applies.
 pub fn basis_field(c: &LandedCost<'_>) -> &'static str {
-    match c.reciprocal.partner_rate.status {
+    basis_of(c.reciprocal.partner_rate.status)
+}
+
+/// The basis column of a rate status.
+pub(super) fn basis_of(status: RateStatus<'_>) -> &'static str {
+    match status {
         RateStatus::Applies {
             entry, rate_entry, ..
         } => {
@@ -327,7 +530,7 @@ pub fn basis_field(c: &LandedCost<'_>) -> &'static str {
 }
 
 /// The exemption's short name, code and category, without allocating.
-fn exemption_parts(
+pub(super) fn exemption_parts(
     e: Option<Exemption<'_>>,
 ) -> (
     &'static str,
@@ -553,4 +756,47 @@ pub fn notes(s: &Shipment, c: &LandedCost<'_>) -> String {
         }
     }
     n.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_formatting_agrees_with_decimal_formatting() {
+        let mut values: Vec<u64> = vec![0, 1, 9, 10, 99, 100, 101, 999_999, 1_000_000];
+        for p in 0..19 {
+            let x = 10u64.pow(p);
+            values.extend([x - 1, x, x + 1, x * 3 + 7]);
+        }
+        values.push(u64::MAX / 1000);
+        for v in values {
+            let (mut fast, mut slow) = (Vec::new(), Vec::new());
+            let cents = i64::try_from(v).unwrap_or(i64::MAX);
+            push_small(&mut fast, |w| w.cents(cents));
+            push_decimal(&mut slow, Decimal::new(cents, 2), Some(2));
+            assert_eq!(fast, slow, "cents {v}");
+            let (mut fast, mut slow) = (Vec::new(), Vec::new());
+            push_small(&mut fast, |w| w.e4(v));
+            push_decimal(&mut slow, Decimal::new(cents, 4), None);
+            assert_eq!(fast, slow, "e4 {v}");
+        }
+    }
+
+    #[test]
+    fn dotted_codes() {
+        for code in [
+            "2709",
+            "2709.00",
+            "2709.00.20",
+            "2709.00.2010",
+            "0101.21.00",
+        ] {
+            let mut out = Vec::new();
+            code.parse::<crate::HtsCode>()
+                .map(|c| c.push_dotted(&mut out))
+                .ok();
+            assert_eq!(String::from_utf8_lossy(&out), code);
+        }
+    }
 }

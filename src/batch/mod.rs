@@ -384,7 +384,9 @@ pub fn price_fields<'t, 'a>(
     Ok((shipment, cost))
 }
 
+mod fast;
 mod format;
+mod source;
 mod stream;
 
 pub use format::{

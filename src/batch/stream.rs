@@ -4,7 +4,9 @@ use std::io::{Read, Write};
 
 use rust_decimal::Decimal;
 
+use super::fast::{CentSums, Fast, FastPricer};
 use super::format::{format_record, RecordBuf};
+use super::source::{for_each_record, Fields, Header, Next, Rest, Source};
 use super::{price_fields, Field, Layout};
 use crate::estimate::LandedCost;
 use crate::RateTable;
@@ -195,14 +197,18 @@ pub fn price_csv_threaded(
     layout: Layout,
     threads: usize,
 ) -> Result<BatchSummary, BatchError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .buffer_capacity(1 << 16)
-        .from_reader(input);
-    let header = rdr
-        .byte_headers()
-        .map_err(|e| BatchError::Read(e.to_string()))?
-        .clone();
+    let mut src = Source::new(input);
+    // The rest of the input through the csv crate, once it is not plain CSV.
+    let mut rest = None;
+    let header = match src.header()? {
+        Header::Plain(h) => h,
+        Header::Csv(mut r) => {
+            let mut h = csv::ByteRecord::new();
+            read(&mut r, &mut h, 0)?;
+            rest = Some((r, 0));
+            h
+        }
+    };
     let mut summary = BatchSummary::default();
     let cols = Columns::from_header(&header, &mut summary.ignored_columns)?;
     if !summary.ignored_columns.is_empty() {
@@ -218,104 +224,185 @@ pub fn price_csv_threaded(
             .map_err(|e| BatchError::Write(e.into_error()))?,
     )?;
 
-    let mut totals = Totals::default();
-    if threads <= 1 || strict {
-        let mut out = Vec::with_capacity(OUT_FLUSH + 4096);
-        let mut rec = csv::ByteRecord::new();
-        let mut buf = RecordBuf::new();
-        while read(&mut rdr, &mut rec)? {
-            summary.rows_read += 1;
-            if summary.rows_read % PROGRESS_EVERY == 0 {
-                observer.progress(summary.rows_read);
-            }
-            match price_record(table, &cols, &rec, layout, &mut buf, &mut totals)? {
-                Ok(()) => {
-                    buf.write_csv_line(&mut out);
-                    if out.len() >= OUT_FLUSH {
-                        output.write_all(&out)?;
-                        out.clear();
-                    }
-                }
-                Err(e) => {
-                    summary.rejected += 1;
-                    observer.row_error(&e)?;
-                    if strict {
-                        summary.stopped = true;
-                        break;
-                    }
-                }
-            }
-        }
-        output.write_all(&out)?;
-    } else {
-        threaded(
-            table,
-            &mut rdr,
-            &mut output,
-            observer,
-            layout,
-            threads,
-            &cols,
-            &mut summary,
-            &mut totals,
-        )?;
+    let mut run = Run {
+        output: &mut output,
+        observer,
+        summary: &mut summary,
+        totals: Totals::default(),
+        strict,
+    };
+    if rest.is_none() {
+        rest = if threads <= 1 || strict {
+            sequential(table, &cols, layout, &mut src, &mut run)?
+        } else {
+            threaded(table, &cols, layout, threads, &mut src, &mut run)?
+        };
     }
-    output.flush()?;
-    totals.into_summary(&mut summary);
+    if let Some((mut r, offset)) = rest {
+        if !run.summary.stopped {
+            csv_rest(table, &cols, layout, &mut r, offset, &mut run)?;
+        }
+    }
+    run.output.flush()?;
+    let totals = run.totals;
+    totals.into_summary(&mut summary)?;
     Ok(summary)
 }
 
 /// Bytes of output gathered before they are handed to the writer.
 const OUT_FLUSH: usize = 1 << 16;
 
-/// Rows per chunk handed to a worker.
-const CHUNK: usize = 2048;
+/// Where a batch's results go, with its counts so far.
+struct Run<'r, W: Write> {
+    output: &'r mut W,
+    observer: &'r mut dyn BatchObserver,
+    summary: &'r mut BatchSummary,
+    totals: Totals,
+    strict: bool,
+}
 
-/// A chunk of rows in flight: the records, then the worker's output.
-struct Chunk {
+impl<W: Write> Run<'_, W> {
+    /// Counts rows read, telling the observer at every multiple of [`PROGRESS_EVERY`].
+    fn read_rows(&mut self, n: u64) {
+        let before = self.summary.rows_read;
+        self.summary.rows_read += n;
+        for k in (before / PROGRESS_EVERY + 1)..=(self.summary.rows_read / PROGRESS_EVERY) {
+            self.observer.progress(k * PROGRESS_EVERY);
+        }
+    }
+
+    /// Reports a rejected row; false when the batch stops there (`strict`).
+    fn reject(&mut self, e: &RowError) -> Result<bool, BatchError> {
+        self.summary.rejected += 1;
+        self.observer.row_error(e)?;
+        if self.strict {
+            self.summary.stopped = true;
+        }
+        Ok(!self.strict)
+    }
+
+    /// Prices one record on the calling thread: its line goes to `out`, flushed to the
+    /// output when large. False when the batch stops.
+    fn price(
+        &mut self,
+        pricer: &mut Pricer<'_>,
+        rec: &impl Fields,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, BatchError> {
+        self.read_rows(1);
+        match pricer.price(rec, out, &mut self.totals)? {
+            Ok(()) => {
+                if out.len() >= OUT_FLUSH {
+                    self.output.write_all(out)?;
+                    out.clear();
+                }
+                Ok(true)
+            }
+            Err(e) => self.reject(&e),
+        }
+    }
+}
+
+/// The plain part of the input on the calling thread; the csv crate's reader of the rest,
+/// if the input stops being plain.
+fn sequential<'t, R: Read, W: Write>(
+    table: &'t RateTable,
+    cols: &'t Columns,
+    layout: Layout,
+    src: &mut Source<R>,
+    run: &mut Run<'_, W>,
+) -> Result<Option<(Rest<R>, u64)>, BatchError> {
+    let mut pricer = Pricer::new(table, cols, layout);
+    let mut out = Vec::with_capacity(OUT_FLUSH + 4096);
+    let mut commas = Vec::new();
+    let mut block = Vec::new();
+    let rest = loop {
+        match src.next(block)? {
+            Next::Plain(b, first_line) => {
+                for_each_record(&b, first_line, &mut commas, |rec| {
+                    run.price(&mut pricer, rec, &mut out)
+                })?;
+                block = b;
+                if run.summary.stopped {
+                    break None;
+                }
+            }
+            Next::Csv(r, offset) => break Some((r, offset)),
+            Next::End => break None,
+        }
+    };
+    run.output.write_all(&out)?;
+    Ok(rest)
+}
+
+/// The rest of the input through the csv crate, on the calling thread.
+fn csv_rest<R: Read, W: Write>(
+    table: &RateTable,
+    cols: &Columns,
+    layout: Layout,
+    rdr: &mut csv::Reader<R>,
+    line_offset: u64,
+    run: &mut Run<'_, W>,
+) -> Result<(), BatchError> {
+    let mut pricer = Pricer::new(table, cols, layout);
+    let mut out = Vec::with_capacity(OUT_FLUSH + 4096);
+    let mut rec = csv::ByteRecord::new();
+    while read(rdr, &mut rec, line_offset)? {
+        if !run.price(&mut pricer, &rec, &mut out)? {
+            break;
+        }
+    }
+    run.output.write_all(&out)?;
+    Ok(())
+}
+
+/// A block of input in flight: its lines, then a worker's output for them.
+struct Job {
     seq: u64,
-    records: Vec<csv::ByteRecord>,
-    len: usize,
+    input: Vec<u8>,
+    first_line: u64,
+    rows: u64,
     out: Vec<u8>,
     errors: Vec<RowError>,
     totals: Totals,
     failed: Option<BatchError>,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn threaded<R: Read>(
+/// The plain part of the input on worker threads: this thread cuts the input into blocks
+/// of lines and writes the workers' output in input order; each worker splits, prices and
+/// formats whole blocks. Returns the csv crate's reader of the rest, if the input stops
+/// being plain (it is priced on the calling thread once every block before it is written).
+fn threaded<R: Read, W: Write>(
     table: &RateTable,
-    rdr: &mut csv::Reader<R>,
-    output: &mut impl Write,
-    observer: &mut dyn BatchObserver,
+    cols: &Columns,
     layout: Layout,
     threads: usize,
-    cols: &Columns,
-    summary: &mut BatchSummary,
-    totals: &mut Totals,
-) -> Result<(), BatchError> {
+    src: &mut Source<R>,
+    run: &mut Run<'_, W>,
+) -> Result<Option<(Rest<R>, u64)>, BatchError> {
     use std::collections::BTreeMap;
     use std::sync::mpsc;
     use std::sync::{Arc, Mutex};
 
-    let max_in_flight = threads * 3;
-    let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(max_in_flight);
+    let max_in_flight = threads + 2;
+    let (work_tx, work_rx) = mpsc::sync_channel::<Job>(max_in_flight);
     let work_rx = Arc::new(Mutex::new(work_rx));
-    let (done_tx, done_rx) = mpsc::channel::<Chunk>();
-    std::thread::scope(|scope| -> Result<(), BatchError> {
+    let (done_tx, done_rx) = mpsc::channel::<Job>();
+    std::thread::scope(|scope| {
         for _ in 0..threads {
             let work_rx = Arc::clone(&work_rx);
             let done_tx = done_tx.clone();
             scope.spawn(move || {
-                let mut buf = RecordBuf::new();
+                let mut pricer = Pricer::new(table, cols, layout);
+                let mut commas = Vec::new();
                 loop {
                     let next = match work_rx.lock() {
                         Ok(rx) => rx.recv(),
                         Err(_) => return,
                     };
-                    let Ok(mut chunk) = next else { return };
-                    price_chunk(table, cols, layout, &mut buf, &mut chunk);
-                    if done_tx.send(chunk).is_err() {
+                    let Ok(mut job) = next else { return };
+                    price_job(&mut pricer, &mut commas, &mut job);
+                    if done_tx.send(job).is_err() {
                         return;
                     }
                 }
@@ -323,113 +410,165 @@ fn threaded<R: Read>(
         }
         drop(done_tx);
 
-        let mut spare: Vec<Chunk> = Vec::new();
-        let mut pending: BTreeMap<u64, Chunk> = BTreeMap::new();
+        let mut spare: Vec<Job> = Vec::new();
+        let mut pending: BTreeMap<u64, Job> = BTreeMap::new();
         let (mut next_seq, mut next_write, mut in_flight) = (0u64, 0u64, 0usize);
+        let mut rest = None;
         let mut finished = false;
         let mut result = Ok(());
         while !finished || in_flight > 0 {
             if !finished && in_flight < max_in_flight && result.is_ok() {
-                let mut chunk = spare.pop().unwrap_or_else(|| Chunk {
+                let mut job = spare.pop().unwrap_or_else(|| Job {
                     seq: 0,
-                    records: Vec::new(),
-                    len: 0,
+                    input: Vec::new(),
+                    first_line: 0,
+                    rows: 0,
                     out: Vec::new(),
                     errors: Vec::new(),
                     totals: Totals::default(),
                     failed: None,
                 });
-                chunk.seq = next_seq;
-                chunk.len = 0;
-                while chunk.len < CHUNK {
-                    if chunk.records.len() == chunk.len {
-                        chunk.records.push(csv::ByteRecord::new());
-                    }
-                    match read(rdr, &mut chunk.records[chunk.len]) {
-                        Ok(true) => {
-                            chunk.len += 1;
-                            summary.rows_read += 1;
-                            if summary.rows_read % PROGRESS_EVERY == 0 {
-                                observer.progress(summary.rows_read);
-                            }
-                        }
-                        Ok(false) => {
+                match src.next(std::mem::take(&mut job.input)) {
+                    Ok(Next::Plain(block, first_line)) => {
+                        job.seq = next_seq;
+                        job.input = block;
+                        job.first_line = first_line;
+                        next_seq += 1;
+                        in_flight += 1;
+                        if work_tx.send(job).is_err() {
+                            result = Err(BatchError::Read("a worker stopped".into()));
                             finished = true;
-                            break;
-                        }
-                        Err(e) => {
-                            finished = true;
-                            result = Err(e);
-                            break;
                         }
                     }
-                }
-                if chunk.len > 0 {
-                    next_seq += 1;
-                    in_flight += 1;
-                    if work_tx.send(chunk).is_err() {
-                        return Err(BatchError::Read("a worker stopped".into()));
+                    Ok(Next::Csv(r, offset)) => {
+                        rest = Some((r, offset));
+                        finished = true;
+                    }
+                    Ok(Next::End) => finished = true,
+                    Err(e) => {
+                        result = Err(e);
+                        finished = true;
                     }
                 }
                 continue;
             }
-            // Wait for a chunk, then write every chunk that is next in order.
+            // Wait for a block, then write every block that is next in order.
             let Ok(done) = done_rx.recv() else { break };
             in_flight -= 1;
             pending.insert(done.seq, done);
-            while let Some(mut chunk) = pending.remove(&next_write) {
+            while let Some(mut job) = pending.remove(&next_write) {
                 next_write += 1;
                 if result.is_ok() {
                     result = (|| {
-                        if let Some(e) = chunk.failed.take() {
+                        if let Some(e) = job.failed.take() {
                             return Err(e);
                         }
-                        output.write_all(&chunk.out)?;
-                        for e in &chunk.errors {
-                            summary.rejected += 1;
-                            observer.row_error(e)?;
+                        run.read_rows(job.rows);
+                        run.output.write_all(&job.out)?;
+                        for e in &job.errors {
+                            run.reject(e)?;
                         }
-                        totals.merge(&chunk.totals)
+                        run.totals.merge(&job.totals)
                     })();
                 }
-                chunk.out.clear();
-                chunk.errors.clear();
-                chunk.totals = Totals::default();
-                spare.push(chunk);
+                job.out.clear();
+                job.errors.clear();
+                job.totals = Totals::default();
+                spare.push(job);
             }
         }
         drop(work_tx);
-        result
+        result.map(|()| rest)
     })
 }
 
-fn price_chunk(
-    table: &RateTable,
-    cols: &Columns,
-    layout: Layout,
-    buf: &mut RecordBuf,
-    chunk: &mut Chunk,
-) {
-    for rec in &chunk.records[..chunk.len] {
-        match price_record(table, cols, rec, layout, buf, &mut chunk.totals) {
-            Ok(Ok(())) => buf.write_csv_line(&mut chunk.out),
-            Ok(Err(e)) => chunk.errors.push(e),
-            Err(e) => {
-                chunk.failed = Some(e);
-                break;
-            }
+fn price_job(pricer: &mut Pricer<'_>, commas: &mut Vec<usize>, job: &mut Job) {
+    let (out, errors, totals) = (&mut job.out, &mut job.errors, &mut job.totals);
+    let rows = for_each_record(&job.input, job.first_line, commas, |rec| {
+        match pricer.price(rec, out, totals)? {
+            Ok(()) => {}
+            Err(e) => errors.push(e),
         }
+        Ok(true)
+    });
+    match rows {
+        Ok(n) => job.rows = n,
+        Err(e) => job.failed = Some(e),
     }
 }
 
-/// Reads one record; `Ok(false)` at the end of the input.
-fn read<R: Read>(rdr: &mut csv::Reader<R>, rec: &mut csv::ByteRecord) -> Result<bool, BatchError> {
-    rdr.read_byte_record(rec)
-        .map_err(|e| BatchError::Read(e.to_string()))
+/// Prices records of one batch, one after another: the fast path where it applies, else
+/// the general one.
+struct Pricer<'t> {
+    table: &'t RateTable,
+    cols: &'t Columns,
+    layout: Layout,
+    fast: Option<FastPricer<'t>>,
+    buf: RecordBuf,
+}
+
+impl<'t> Pricer<'t> {
+    fn new(table: &'t RateTable, cols: &'t Columns, layout: Layout) -> Pricer<'t> {
+        Pricer {
+            table,
+            cols,
+            layout,
+            fast: (layout == Layout::LandedCost).then(|| FastPricer::new(table, cols)),
+            buf: RecordBuf::new(),
+        }
+    }
+
+    /// Prices one record and appends its output line to `out`. The outer error stops the
+    /// batch (a total overflowed); the inner one rejects the row.
+    fn price(
+        &mut self,
+        rec: &impl Fields,
+        out: &mut Vec<u8>,
+        totals: &mut Totals,
+    ) -> Result<Result<(), RowError>, BatchError> {
+        if let Some(fast) = self.fast.as_mut() {
+            match fast.price(rec, out, &mut totals.cents) {
+                Fast::Priced => return Ok(Ok(())),
+                Fast::Rejected(e) => return Ok(Err(e)),
+                Fast::Slow => {}
+            }
+        }
+        let priced = price_record(
+            self.table,
+            self.cols,
+            rec,
+            self.layout,
+            &mut self.buf,
+            totals,
+        )?;
+        if priced.is_ok() {
+            self.buf.write_csv_line(out);
+        }
+        Ok(priced)
+    }
+}
+
+/// Reads one record through the csv crate, its line number moved on by `line_offset`;
+/// `Ok(false)` at the end of the input.
+fn read<R: Read>(
+    rdr: &mut csv::Reader<R>,
+    rec: &mut csv::ByteRecord,
+    line_offset: u64,
+) -> Result<bool, BatchError> {
+    let more = rdr
+        .read_byte_record(rec)
+        .map_err(|e| BatchError::Read(e.to_string()))?;
+    if line_offset > 0 {
+        if let Some(mut pos) = rec.position().cloned() {
+            pos.set_line(pos.line() + line_offset);
+            rec.set_position(Some(pos));
+        }
+    }
+    Ok(more)
 }
 
 /// Where each field is in the input's records.
-struct Columns([Option<usize>; Field::ALL.len()]);
+pub(super) struct Columns(pub(super) [Option<usize>; Field::ALL.len()]);
 
 impl Columns {
     fn from_header(
@@ -459,15 +598,15 @@ impl Columns {
 fn price_record(
     table: &RateTable,
     cols: &Columns,
-    rec: &csv::ByteRecord,
+    rec: &impl Fields,
     layout: Layout,
     buf: &mut RecordBuf,
     totals: &mut Totals,
 ) -> Result<Result<(), RowError>, BatchError> {
-    let line = rec.position().map(|p| p.line()).unwrap_or(0);
+    let line = rec.line();
     let mut text: [&str; Field::ALL.len()] = [""; Field::ALL.len()];
     for (slot, (i, field)) in text.iter_mut().zip(cols.0.iter().zip(Field::ALL)) {
-        if let Some(bytes) = i.and_then(|i| rec.get(i)) {
+        if let Some(bytes) = i.and_then(|i| rec.field(i)) {
             match std::str::from_utf8(bytes) {
                 Ok(s) => *slot = s,
                 Err(_) => {
@@ -475,7 +614,7 @@ fn price_record(
                         line,
                         id: String::from_utf8_lossy(
                             cols.0[Field::Id as usize]
-                                .and_then(|i| rec.get(i))
+                                .and_then(|i| rec.field(i))
                                 .unwrap_or(b""),
                         )
                         .into_owned(),
@@ -516,6 +655,8 @@ struct Totals {
     reciprocal: Decimal,
     programs: [Decimal; 4],
     ieepa: Decimal,
+    /// The rows the fast path priced, summed in cents.
+    cents: CentSums,
 }
 
 impl Totals {
@@ -535,6 +676,7 @@ impl Totals {
             reciprocal: c.reciprocal.charge.amount,
             programs,
             ieepa: c.ieepa_duty,
+            cents: CentSums::default(),
         })
     }
 
@@ -552,10 +694,33 @@ impl Totals {
         for (a, b) in self.programs.iter_mut().zip(o.programs) {
             *a = add(*a, b)?;
         }
+        self.cents.merge(&o.cents);
         Ok(())
     }
 
-    fn into_summary(self, s: &mut BatchSummary) {
+    fn into_summary(mut self, s: &mut BatchSummary) -> Result<(), BatchError> {
+        // The fast path's sums, in cents, join the others.
+        let c = self.cents;
+        let cents = |v: i128| {
+            Decimal::try_from_i128_with_scale(v, crate::money::MONEY_DP)
+                .map_err(|_| BatchError::Overflow)
+        };
+        self.merge(&Totals {
+            priced: c.priced,
+            value: cents(c.value)?,
+            duty: cents(c.duty)?,
+            fees: cents(c.fees)?,
+            landed: cents(c.landed)?,
+            reciprocal: cents(c.reciprocal)?,
+            programs: [
+                cents(c.programs[0])?,
+                cents(c.programs[1])?,
+                cents(c.programs[2])?,
+                cents(c.programs[3])?,
+            ],
+            ieepa: cents(c.ieepa)?,
+            cents: CentSums::default(),
+        })?;
         s.priced = self.priced;
         s.total_value = self.value;
         s.total_duty = self.duty;
@@ -564,6 +729,7 @@ impl Totals {
         s.total_reciprocal = self.reciprocal;
         s.total_programs = self.programs;
         s.total_ieepa = self.ieepa;
+        Ok(())
     }
 }
 

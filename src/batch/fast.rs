@@ -1,0 +1,707 @@
+//! The batch's fast path for the landed-cost layout: the common row (a partner code, an
+//! amount in cents, rates with up to four decimals, no in-transit or USMCA facts) priced in
+//! integer cents and written straight into the output, with the partner's treatment on each
+//! span of dates between two changes of the table computed once, by the general code, and
+//! reused.
+//!
+//! It is a specialisation, not a second model: whatever it does not handle exactly (any other
+//! input, any error other than an unknown partner, amounts beyond $10 trillion, a table rate
+//! with more than four decimals) it hands back as [`Fast::Slow`], and the row goes through
+//! [`price_fields`](super::price_fields) and [`format_record`](super::format_record). Its
+//! output is byte for byte what that path writes; `tests/integration/fast_path.rs` and the
+//! property tests hold it to that.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use super::format::{basis_of, exemption_parts, push_text, RowWriter};
+use super::source::Fields;
+use super::stream::{Columns, RowError};
+use super::Field;
+use crate::estimate::{program_exclusion, reciprocal_source, Exemption, Section232};
+use crate::program::GoodsFacts;
+use crate::{
+    CountryCode, Date, ExemptEntry, FeeEntry, FeeKind, HtsCode, Program, RateStatus, RateTable,
+    TransportMode,
+};
+
+/// What the fast path made of a row.
+pub(super) enum Fast {
+    /// Priced and written to the output.
+    Priced,
+    /// Rejected: the origin is not a partner the table knows.
+    Rejected(RowError),
+    /// Not handled here: price it with the general path.
+    Slow,
+}
+
+/// Largest customs value, freight or insurance the fast path takes, in cents ($10 trillion):
+/// every product below stays far inside `i128`, every sum inside `i64`.
+const MAX_CENTS: i64 = 1_000_000_000_000_000;
+
+/// Highest MFN rate accepted (1000%), in ten-thousandths of a percent.
+const MAX_MFN_E4: i64 = 10_000_000;
+
+/// Origins spelled other than as an upper-case code that are remembered (memory stays flat
+/// whatever the input holds).
+const MAX_NAMES: usize = 4096;
+
+/// Sums of the rows priced here, in cents.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct CentSums {
+    pub priced: u64,
+    pub value: i128,
+    pub duty: i128,
+    pub fees: i128,
+    pub landed: i128,
+    pub reciprocal: i128,
+    pub programs: [i128; 4],
+    pub ieepa: i128,
+}
+
+impl CentSums {
+    pub(super) fn merge(&mut self, o: &CentSums) {
+        self.priced += o.priced;
+        self.value += o.value;
+        self.duty += o.duty;
+        self.fees += o.fees;
+        self.landed += o.landed;
+        self.reciprocal += o.reciprocal;
+        for (a, b) in self.programs.iter_mut().zip(o.programs) {
+            *a += b;
+        }
+        self.ieepa += o.ieepa;
+    }
+}
+
+/// A fee's rate and limits in integers.
+#[derive(Debug, Clone, Copy)]
+struct Fee {
+    rate_e4: i64,
+    min: Option<i64>,
+    max: Option<i64>,
+}
+
+impl Fee {
+    fn of(entry: &FeeEntry) -> Option<Fee> {
+        let limit = |d: Option<Decimal>| match d {
+            None => Some(None),
+            Some(d) => cents_of(d).map(Some),
+        };
+        Some(Fee {
+            rate_e4: e4_of(entry.rate_pct())?,
+            min: limit(entry.min_usd())?,
+            max: limit(entry.max_usd())?,
+        })
+    }
+
+    /// The fee on a value, as `ad_valorem_fee` computes it.
+    fn on(self, cents: i64) -> i64 {
+        let raw = round_div::<1_000_000>(i128::from(cents) * i128::from(self.rate_e4));
+        match (self.min, self.max) {
+            (Some(min), _) if raw < min => min,
+            (_, Some(max)) if raw > max => max,
+            _ => raw,
+        }
+    }
+}
+
+/// A partner's treatment on a span of dates over which no row of the table starts or ends.
+#[derive(Debug)]
+struct Treatment<'t> {
+    status: RateStatus<'t>,
+    /// The reciprocal rate when one applies.
+    rate_e4: i64,
+    /// True when the rate is a 15% floor (the additional duty is 15% less the MFN rate).
+    floor: bool,
+    /// `,code,name,`: the columns after the id, quoted.
+    head: Vec<u8>,
+    /// The source column when the partner's status alone decides the treatment (a rate
+    /// applies and the goods are not exempt, or the partner is not subject, or no rate is in
+    /// force), quoted.
+    source: Vec<u8>,
+    basis: &'static str,
+    /// The rate of each program with a row for the partner on these dates.
+    programs: [Option<i64>; 4],
+    mpf: Option<Fee>,
+    hmf: Option<Fee>,
+}
+
+impl<'t> Treatment<'t> {
+    /// The treatment on `date`, from the general lookups; `None` when any rate does not fit
+    /// the fast path.
+    fn build(table: &'t RateTable, code: CountryCode, date: Date) -> Option<Treatment<'t>> {
+        let pr = table.reciprocal_with(code, Some(date), None, false).ok()?;
+        if pr.in_transit.is_some() {
+            return None;
+        }
+        let (rate_e4, floor) = match pr.status {
+            RateStatus::Applies {
+                rate_pct,
+                rate_entry,
+                ..
+            } => (e4_of(rate_pct)?, rate_entry.basis().is_floor()),
+            _ => (0, false),
+        };
+        let mut programs = [None; 4];
+        for (slot, p) in programs.iter_mut().zip(Program::ALL) {
+            *slot = match table.program_row(p, code, date, None, &GoodsFacts::default()) {
+                None => None,
+                Some((entry, None)) => Some(e4_of(entry.rate_pct())?),
+                Some((_, Some(_))) => return None,
+            };
+        }
+        let fee = |kind| match table.fee(kind, Some(date)) {
+            None => Some(None),
+            Some(f) => Fee::of(f).map(Some),
+        };
+        let mut head = Vec::with_capacity(32);
+        head.push(b',');
+        head.extend_from_slice(pr.partner.code().as_str().as_bytes());
+        head.push(b',');
+        push_text(&mut head, pr.partner.name());
+        head.push(b',');
+        let mut source = Vec::new();
+        push_text(
+            &mut source,
+            reciprocal_source(status_exemption(pr.status), pr.status),
+        );
+        Some(Treatment {
+            source,
+            status: pr.status,
+            rate_e4,
+            floor,
+            head,
+            basis: basis_of(pr.status),
+            programs,
+            mpf: fee(FeeKind::Mpf)?,
+            hmf: fee(FeeKind::Hmf)?,
+        })
+    }
+}
+
+/// What an origin's text resolves to.
+#[derive(Debug, Clone)]
+enum Origin {
+    Unseen,
+    Code(CountryCode),
+    Unknown(Box<str>),
+}
+
+/// The fast path's state for one batch (one per worker thread): the column positions, the
+/// dates at which the table changes, and what has been resolved so far.
+pub(super) struct FastPricer<'t> {
+    table: &'t RateTable,
+    cols: [Option<usize>; Field::ALL.len()],
+    /// Every date on which a rate, program or fee row starts or ends, sorted (as
+    /// [`date_key`]s).
+    bounds: Vec<u32>,
+    /// For each partner code and span of dates between two bounds: 0 before first use, else
+    /// 1 + the index of its treatment in `treatments`.
+    slots: Vec<u32>,
+    /// The treatments computed so far; `None` where the fast path does not apply.
+    treatments: Vec<Option<Treatment<'t>>>,
+    /// Upper-case two-letter codes, by index.
+    codes: Vec<Origin>,
+    /// Other spellings (names, lower case, alpha-3).
+    names: HashMap<Box<[u8]>, Origin>,
+    /// The line being written.
+    scratch: Vec<u8>,
+}
+
+/// The fields of a row the fast path handles.
+struct Row<'r> {
+    /// Valid UTF-8.
+    id: &'r [u8],
+    code: CountryCode,
+    cents: i64,
+    hts: Option<HtsCode>,
+    mfn_e4: i64,
+    freight: i64,
+    insurance: i64,
+    ocean: bool,
+    date: Date,
+    us_e4: i64,
+    section232: bool,
+}
+
+impl<'t> FastPricer<'t> {
+    pub(super) fn new(table: &'t RateTable, cols: &Columns) -> FastPricer<'t> {
+        let mut bounds = Vec::new();
+        for r in table.rates() {
+            bounds.push(r.effective_from());
+            bounds.extend(r.effective_to());
+        }
+        for p in table.programs() {
+            bounds.push(p.effective_from());
+            bounds.extend(p.effective_to());
+        }
+        for f in table.fees() {
+            bounds.extend(f.effective_from());
+            bounds.extend(f.effective_to());
+        }
+        let mut bounds: Vec<u32> = bounds.into_iter().map(date_key).collect();
+        bounds.sort_unstable();
+        bounds.dedup();
+        FastPricer {
+            table,
+            cols: cols.0,
+            // Zeroed memory: pages never touched cost nothing.
+            slots: vec![0; 26 * 26 * (bounds.len() + 1)],
+            bounds,
+            treatments: Vec::new(),
+            codes: vec![Origin::Unseen; 26 * 26],
+            names: HashMap::new(),
+            scratch: vec![0; 1024],
+        }
+    }
+
+    /// The bytes of a field, empty when the column is absent.
+    fn field<'r>(&self, rec: &'r impl Fields, f: Field) -> &'r [u8] {
+        self.cols[f as usize]
+            .and_then(|i| rec.field(i))
+            .unwrap_or(b"")
+    }
+
+    /// Prices one record into `out` if it can; on [`Fast::Slow`] `out` is as it was.
+    pub(super) fn price(
+        &mut self,
+        rec: &impl Fields,
+        out: &mut Vec<u8>,
+        sums: &mut CentSums,
+    ) -> Fast {
+        // Text is checked as UTF-8 field by field where it is used as text (the id, names,
+        // codes, dates, modes); numbers take ASCII digits only. A field the general path
+        // would reject as not UTF-8 is therefore never accepted here.
+        let origin = self.field(rec, Field::Origin);
+        let code = match self.origin(origin) {
+            Ok(Some(code)) => code,
+            Ok(None) => return Fast::Slow,
+            Err(reason) => {
+                return Fast::Rejected(RowError {
+                    line: rec.line(),
+                    id: String::from_utf8_lossy(self.field(rec, Field::Id)).into_owned(),
+                    column: Some(Field::Origin.name()),
+                    value: String::from_utf8_lossy(origin).into_owned(),
+                    reason,
+                })
+            }
+        };
+        let Some(row) = self.row(rec, code) else {
+            return Fast::Slow;
+        };
+        let start = out.len();
+        match self.write(&row, out, sums) {
+            Some(()) => Fast::Priced,
+            None => {
+                out.truncate(start);
+                Fast::Slow
+            }
+        }
+    }
+
+    /// The partner code of an origin's text; `Ok(None)` when the general path should look
+    /// at it (a blank or padded field); `Err` with the reason when no partner has it.
+    fn origin(&mut self, text: &[u8]) -> Result<Option<CountryCode>, String> {
+        let slot = match text {
+            [a @ b'A'..=b'Z', b @ b'A'..=b'Z'] => {
+                &mut self.codes[usize::from(a - b'A') * 26 + usize::from(b - b'A')]
+            }
+            [] => return Ok(None),
+            [first, .., last] if first.is_ascii_whitespace() || last.is_ascii_whitespace() => {
+                return Ok(None)
+            }
+            _ => {
+                if !self.names.contains_key(text) {
+                    if self.names.len() >= MAX_NAMES {
+                        return Ok(None);
+                    }
+                    self.names.insert(text.into(), Origin::Unseen);
+                }
+                match self.names.get_mut(text) {
+                    Some(slot) => slot,
+                    None => return Ok(None),
+                }
+            }
+        };
+        if let Origin::Unseen = slot {
+            let Ok(t) = std::str::from_utf8(text) else {
+                return Ok(None);
+            };
+            *slot = match self.table.partner(t) {
+                Ok(p) => Origin::Code(p.code()),
+                Err(e) => Origin::Unknown(e.to_string().into()),
+            };
+        }
+        match slot {
+            Origin::Code(c) => Ok(Some(*c)),
+            Origin::Unknown(reason) => Err(reason.to_string()),
+            Origin::Unseen => Ok(None),
+        }
+    }
+
+    /// The row's fields, when every one is in the form the fast path takes.
+    fn row<'r>(&self, rec: &'r impl Fields, code: CountryCode) -> Option<Row<'r>> {
+        // Inputs the fast path leaves to the general one when given.
+        for f in [
+            Field::Category,
+            Field::EntryType,
+            Field::Loaded,
+            Field::MfnGeneral,
+        ] {
+            if !self.field(rec, f).is_empty() {
+                return None;
+            }
+        }
+        for f in [
+            Field::Usmca,
+            Field::Transshipped,
+            Field::Energy,
+            Field::Potash,
+        ] {
+            if yes_no(self.field(rec, f))? {
+                return None;
+            }
+        }
+        let text = |f: Field| std::str::from_utf8(self.field(rec, f)).ok();
+        let hts = match self.field(rec, Field::Hts) {
+            b"" => None,
+            b => Some(HtsCode::from_ascii(b).ok()?),
+        };
+        let date = match self.field(rec, Field::Date) {
+            b"" => self.table.reference_date()?,
+            b => Date::from_ascii(b)?,
+        };
+        let ocean = match self.field(rec, Field::Mode) {
+            b"" | b"air" | b"land" => false,
+            b"ocean" => true,
+            _ => TransportMode::from_str(text(Field::Mode)?).ok()? == TransportMode::Ocean,
+        };
+        let optional_cents = |f: Field| match self.field(rec, f) {
+            b"" => Some(0),
+            b => parse_scaled(b, 2),
+        };
+        let mfn_e4 = match self.field(rec, Field::Mfn) {
+            b"" => 0,
+            b => parse_scaled(b, 4).filter(|&m| m <= MAX_MFN_E4)?,
+        };
+        let us_e4 = match self.field(rec, Field::UsContent) {
+            b"" => 0,
+            b => parse_scaled(b, 4).filter(|&u| u <= 10_000)?,
+        };
+        let id = self.field(rec, Field::Id);
+        if !id.is_ascii() && std::str::from_utf8(id).is_err() {
+            return None;
+        }
+        Some(Row {
+            id,
+            code,
+            cents: parse_scaled(self.field(rec, Field::Value), 2)?,
+            hts,
+            mfn_e4,
+            freight: optional_cents(Field::Freight)?,
+            insurance: optional_cents(Field::Insurance)?,
+            ocean,
+            date,
+            us_e4,
+            section232: yes_no(self.field(rec, Field::Section232))?,
+        })
+    }
+
+    /// The treatment of a partner on a date, computed on first use of its span of dates.
+    fn treatment(&mut self, code: CountryCode, date: Date) -> Option<&Treatment<'t>> {
+        let key = date_key(date);
+        let span = self.bounds.partition_point(|&b| b <= key);
+        let slot = code.index() * (self.bounds.len() + 1) + span;
+        let index = match self.slots.get(slot).copied()? {
+            0 => {
+                self.treatments
+                    .push(Treatment::build(self.table, code, date));
+                let index = self.treatments.len() - 1;
+                *self.slots.get_mut(slot)? = u32::try_from(index + 1).ok()?;
+                index
+            }
+            n => n as usize - 1,
+        };
+        self.treatments.get(index)?.as_ref()
+    }
+
+    /// Computes the row as `landed_cost` does and writes it as `format_record` does, for the
+    /// landed-cost layout; `None` where the general path must decide.
+    fn write(&mut self, r: &Row<'_>, out: &mut Vec<u8>, sums: &mut CentSums) -> Option<()> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let written = self.write_with(r, out, sums, &mut scratch);
+        self.scratch = scratch;
+        written
+    }
+
+    fn write_with(
+        &mut self,
+        r: &Row<'_>,
+        out: &mut Vec<u8>,
+        sums: &mut CentSums,
+        scratch: &mut Vec<u8>,
+    ) -> Option<()> {
+        let table = self.table;
+        let t = self.treatment(r.code, r.date)?;
+        let cents = i128::from(r.cents);
+
+        // The goods' exemption row, looked up once, when needed.
+        let mut goods: Option<Result<Option<&ExemptEntry>, ()>> = None;
+        let mut goods_exemption = || -> Result<Option<&ExemptEntry>, ()> {
+            *goods.get_or_insert_with(|| match r.hts {
+                Some(h) => table.exemption(h, Some(r.date)).map_err(|_| ()),
+                None => Ok(None),
+            })
+        };
+        // The precedence of `exemption_for`: no rate in force, not subject, Section 232,
+        // an exemption row.
+        let (exemption, by_status) = match status_exemption(t.status) {
+            Some(e) => (Some(e), true),
+            None if r.section232 => (Some(Exemption::Section232), false),
+            None => match goods_exemption().ok()? {
+                Some(row) => (Some(Exemption::AnnexII(row)), false),
+                None => (None, true),
+            },
+        };
+        let recip_e4 = match (exemption, t.status) {
+            (None, RateStatus::Applies { .. }) if t.floor => (t.rate_e4 - r.mfn_e4).max(0),
+            (None, RateStatus::Applies { .. }) => t.rate_e4,
+            _ => 0,
+        };
+        // The reciprocal base: the customs value less US content of 20% or more.
+        // In ten-thousandths of a cent, so that every division below is by a constant.
+        let base_e4 = if r.us_e4 >= 2_000 {
+            cents * i128::from(10_000 - r.us_e4)
+        } else {
+            cents * 10_000
+        };
+        let recip_base = round_div::<10_000>(base_e4);
+        let recip = round_div::<10_000_000_000>(base_e4 * i128::from(recip_e4));
+        let mfn = round_div::<1_000_000>(cents * i128::from(r.mfn_e4));
+
+        let mut program_cells = [None; 4];
+        let (mut total_duty, mut ieepa) = (mfn + recip, recip);
+        for ((cell, slot), p) in program_cells.iter_mut().zip(t.programs).zip(Program::ALL) {
+            let Some(rate_e4) = slot else {
+                continue;
+            };
+            let row = match p {
+                Program::Fentanyl => None,
+                Program::RussiaOil => goods_exemption().ok()?,
+                Program::Brazil | Program::Section122 => goods_exemption().unwrap_or(None),
+            };
+            let section232 = r.section232.then_some(Section232::Unspecified);
+            let excluded =
+                program_exclusion(p, r.code, section232, false, row.map(Exemption::AnnexII))
+                    .is_some();
+            let e4 = if excluded { 0 } else { rate_e4 };
+            let amount = round_div::<1_000_000>(cents * i128::from(e4));
+            *cell = Some((e4, amount));
+            total_duty += amount;
+            if p.is_ieepa() {
+                ieepa += amount;
+            }
+        }
+        let mpf = if r.cents > 250_000 {
+            t.mpf?.on(r.cents)
+        } else {
+            0
+        };
+        let hmf = if r.ocean { t.hmf?.on(r.cents) } else { 0 };
+        let fees = mpf + hmf;
+        let landed = r.cents + total_duty + fees + r.freight + r.insurance;
+        let effective = if r.cents == 0 {
+            0
+        } else {
+            round_div_by(i128::from(total_duty) * 1_000_000, cents)
+        };
+
+        let (name, code, category) = exemption_parts(exemption);
+        let source: &[u8] = if by_status {
+            &t.source
+        } else {
+            reciprocal_source(exemption, t.status).as_bytes()
+        };
+        let format = |w: &mut RowWriter<'_>| {
+            w.text(r.id);
+            w.raw(&t.head);
+            w.date(r.date);
+            w.byte(b',');
+            if let Some(h) = r.hts {
+                w.hts(h);
+            }
+            w.byte(b',');
+            w.cents(r.cents);
+            w.byte(b',');
+            w.e4(r.mfn_e4.unsigned_abs());
+            w.byte(b',');
+            w.cents(mfn);
+            w.byte(b',');
+            w.e4(recip_e4.unsigned_abs());
+            w.byte(b',');
+            w.cents(recip_base);
+            w.byte(b',');
+            w.cents(recip);
+            w.byte(b',');
+            w.raw(t.basis.as_bytes());
+            w.byte(b',');
+            w.raw(name.as_bytes());
+            w.byte(b',');
+            if let Some(code) = code {
+                w.hts(code);
+            }
+            w.byte(b',');
+            w.raw(category.map(|c| c.as_str()).unwrap_or("").as_bytes());
+            for amount in [mpf, hmf, r.freight, r.insurance, total_duty, fees, landed] {
+                w.byte(b',');
+                w.cents(amount);
+            }
+            w.byte(b',');
+            w.e4(effective.unsigned_abs());
+            w.byte(b',');
+            if by_status {
+                w.raw(source);
+            } else {
+                w.text(source);
+            }
+            for cell in program_cells {
+                w.byte(b',');
+                if let Some((e4, amount)) = cell {
+                    w.e4(e4.unsigned_abs());
+                    w.byte(b',');
+                    w.cents(amount);
+                } else {
+                    w.byte(b',');
+                }
+            }
+            w.byte(b',');
+            w.cents(ieepa);
+            w.byte(b'\n');
+        };
+        // Written into the scratch line, made larger and written again if it was too small.
+        loop {
+            let mut w = RowWriter::new(scratch);
+            format(&mut w);
+            let len = w.len();
+            if w.fits() {
+                out.extend_from_slice(scratch.get(..len)?);
+                break;
+            }
+            scratch.resize(len, 0);
+        }
+
+        sums.priced += 1;
+        sums.value += cents;
+        sums.duty += i128::from(total_duty);
+        sums.fees += i128::from(fees);
+        sums.landed += i128::from(landed);
+        sums.reciprocal += i128::from(recip);
+        for (s, cell) in sums.programs.iter_mut().zip(program_cells) {
+            *s += cell.map_or(0, |(_, a)| i128::from(a));
+        }
+        sums.ieepa += i128::from(ieepa);
+        Some(())
+    }
+}
+
+/// A date as an integer that orders as the date does.
+fn date_key(d: Date) -> u32 {
+    u32::from(d.year()) << 9 | u32::from(d.month()) << 5 | u32::from(d.day())
+}
+
+/// The exemption a partner's status alone gives (no rate in force, or not subject), with the
+/// in-transit rule out of play.
+fn status_exemption(status: RateStatus<'_>) -> Option<Exemption<'_>> {
+    match status {
+        RateStatus::NotInForce { first_from } => Some(Exemption::NotInForce { first_from }),
+        RateStatus::NotSubject { entry } => Some(Exemption::NotSubject(entry)),
+        RateStatus::Applies { .. } => None,
+    }
+}
+
+/// `n / D` rounded half away from zero, for `n >= 0`; a division by a constant, which the
+/// compiler turns into a multiplication. Every result of the fast path fits in `i64`.
+#[inline(always)]
+fn round_div<const D: u64>(n: i128) -> i64 {
+    match u64::try_from(n) {
+        Ok(n) => {
+            let (q, r) = (n / D, n % D);
+            (if r >= D - r { q + 1 } else { q }) as i64
+        }
+        Err(_) => round_div_by(n, i128::from(D)),
+    }
+}
+
+/// `n / d` rounded half away from zero, for `n >= 0`, `d > 0`.
+fn round_div_by(n: i128, d: i128) -> i64 {
+    if let (Ok(n), Ok(d)) = (u64::try_from(n), u64::try_from(d)) {
+        // The usual case, without a 128-bit division.
+        let (q, r) = (n / d, n % d);
+        return (if r >= d - r { q + 1 } else { q }) as i64;
+    }
+    let (q, r) = (n / d, n % d);
+    (if r >= d - r { q + 1 } else { q }) as i64
+}
+
+/// A plain non-negative decimal (digits and at most one point, as the general path's own
+/// fast parser takes them) with at most `scale` decimals, times `10^scale`; `None` for
+/// anything else or beyond [`MAX_CENTS`].
+fn parse_scaled(b: &[u8], scale: u32) -> Option<i64> {
+    if b.is_empty() || b.len() > 19 {
+        return None;
+    }
+    let (mut m, mut decimals, mut point, mut digits) = (0i64, 0u32, false, 0);
+    for &c in b {
+        match c {
+            b'0'..=b'9' => {
+                m = m * 10 + i64::from(c - b'0');
+                digits += 1;
+                if point {
+                    decimals += 1;
+                }
+            }
+            b'.' if !point => point = true,
+            _ => return None,
+        }
+    }
+    if digits == 0 || digits > 18 || decimals > scale {
+        return None;
+    }
+    let v = m.checked_mul(10i64.pow(scale - decimals))?;
+    (v < MAX_CENTS).then_some(v)
+}
+
+/// A yes/no field as the general path reads it: `Some(false)` for empty and no, `Some(true)`
+/// for yes, `None` for anything else.
+fn yes_no(b: &[u8]) -> Option<bool> {
+    let is = |names: &[&[u8]]| names.iter().any(|n| b.eq_ignore_ascii_case(n));
+    if b.is_empty() || is(&[b"false", b"no", b"n", b"0"]) {
+        Some(false)
+    } else if is(&[b"true", b"yes", b"y", b"1"]) {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+/// A rate in percent as ten-thousandths of a percent, when it has at most four decimals.
+fn e4_of(d: Decimal) -> Option<i64> {
+    scaled(d, 4)
+}
+
+/// An amount as cents, when it has at most two decimals.
+fn cents_of(d: Decimal) -> Option<i64> {
+    scaled(d, 2)
+}
+
+fn scaled(d: Decimal, scale: u32) -> Option<i64> {
+    if d.is_sign_negative() || d.scale() > scale {
+        return None;
+    }
+    let m = i64::try_from(d.mantissa()).ok()?;
+    let v = m.checked_mul(10i64.checked_pow(scale - d.scale())?)?;
+    (v < MAX_CENTS).then_some(v)
+}

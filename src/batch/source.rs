@@ -1,0 +1,277 @@
+//! Reading a batch's input: blocks of whole lines, split into records by hand while the CSV
+//! is plain (no quote characters, no carriage return except before a line feed), and the csv
+//! crate for the rest of the input from the first block that is not.
+//!
+//! Plain CSV is what machine-written shipment files are, and splitting it needs no state
+//! machine: a record is a non-empty line, a field is what lies between commas. That is
+//! several times cheaper than a general CSV parser, and it lets worker threads split their
+//! own blocks, leaving the reading thread only to cut the input at line feeds. Records are
+//! the same as the csv crate makes of the same text (`tests/integration/batch_input.rs`
+//! compares the two); line numbers are those of the line a record is on, where the csv
+//! crate would give the line after the previous record (they differ after blank lines and
+//! in files with CRLF line ends).
+
+use std::io::{Chain, Cursor, ErrorKind, Read};
+
+use super::stream::BatchError;
+
+/// Input bytes per block (whole lines; a longer line makes a longer block).
+pub(super) const BLOCK: usize = 1 << 19;
+
+/// Bytes asked of the input per read.
+const READ: usize = 1 << 16;
+
+/// The csv crate's reader over the rest of the input.
+pub(super) type Rest<R> = csv::Reader<Chain<Cursor<Vec<u8>>, R>>;
+
+/// What the input holds next.
+pub(super) enum Next<R> {
+    /// A block of whole plain lines, and the line number of its first line.
+    Plain(Vec<u8>, u64),
+    /// Not plain: the rest of the input through the csv crate, and the number to add to its
+    /// line numbers.
+    Csv(Rest<R>, u64),
+    /// The end of the input.
+    End,
+}
+
+/// The header of the input: a plain first line, or the csv crate's reading of the input when
+/// the first line is not plain.
+pub(super) enum Header<R> {
+    /// The header's fields; the data follows in blocks.
+    Plain(csv::ByteRecord),
+    /// Everything, header included, through the csv crate.
+    Csv(Rest<R>),
+}
+
+/// The input, read in blocks of whole lines.
+pub(super) struct Source<R: Read> {
+    input: Option<R>,
+    /// Bytes read but not yet handed out (a partial line, or the first bytes).
+    carry: Vec<u8>,
+    eof: bool,
+    /// The line number of the first line in `carry`.
+    line: u64,
+}
+
+impl<R: Read> Source<R> {
+    pub(super) fn new(input: R) -> Source<R> {
+        Source {
+            input: Some(input),
+            carry: Vec::new(),
+            eof: false,
+            line: 1,
+        }
+    }
+
+    /// Appends up to [`READ`] bytes of input to `buf`; false at the end of the input.
+    fn read_into(&mut self, buf: &mut Vec<u8>) -> Result<bool, BatchError> {
+        let Some(input) = self.input.as_mut() else {
+            self.eof = true;
+            return Ok(false);
+        };
+        let len = buf.len();
+        buf.resize(len + READ, 0);
+        loop {
+            match input.read(&mut buf[len..]) {
+                Ok(n) => {
+                    buf.truncate(len + n);
+                    if n == 0 {
+                        self.eof = true;
+                    }
+                    return Ok(n > 0);
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    buf.truncate(len);
+                    return Err(BatchError::Read(e.to_string()));
+                }
+            }
+        }
+    }
+
+    /// The csv crate's reader over the bytes held and the rest of the input.
+    fn rest(&mut self, held: Vec<u8>, has_headers: bool) -> Option<Rest<R>> {
+        let input = self.input.take()?;
+        Some(
+            csv::ReaderBuilder::new()
+                .flexible(true)
+                .has_headers(has_headers)
+                .buffer_capacity(1 << 16)
+                .from_reader(Cursor::new(held).chain(input)),
+        )
+    }
+
+    /// Reads the header: the first non-blank line. A UTF-8 byte order mark is dropped, as
+    /// the csv crate drops it.
+    pub(super) fn header(&mut self) -> Result<Header<R>, BatchError> {
+        let mut buf = std::mem::take(&mut self.carry);
+        // The first line, whole.
+        let mut scanned = 0;
+        let end = loop {
+            if let Some(i) = memchr::memchr(b'\n', &buf[scanned..]) {
+                break Some(scanned + i);
+            }
+            scanned = buf.len();
+            if !self.read_into(&mut buf)? {
+                break None;
+            }
+        };
+        let bom = usize::from(buf.starts_with(b"\xEF\xBB\xBF")) * 3;
+        let line_end = end.unwrap_or(buf.len());
+        let first = buf.get(bom..line_end).unwrap_or(b"");
+        let first = first.strip_suffix(b"\r").unwrap_or(first);
+        if first.is_empty() || !plain(first) {
+            // A quoted or blank first line: the csv crate reads it all.
+            let held = buf.split_off(bom.min(buf.len()));
+            return match self.rest(held, false) {
+                Some(r) => Ok(Header::Csv(r)),
+                None => Err(BatchError::Read("the input was already taken".into())),
+            };
+        }
+        let mut header = csv::ByteRecord::new();
+        split_fields(first, &mut header);
+        self.carry = buf.split_off((line_end + 1).min(buf.len()));
+        self.line = 2;
+        Ok(Header::Plain(header))
+    }
+
+    /// The next block of whole lines, in `buf` (its memory reused).
+    pub(super) fn next(&mut self, mut buf: Vec<u8>) -> Result<Next<R>, BatchError> {
+        buf.clear();
+        buf.append(&mut self.carry);
+        while buf.len() < BLOCK && !self.eof {
+            self.read_into(&mut buf)?;
+        }
+        // Cut after the last line feed; a line longer than the block makes the block longer.
+        let cut = loop {
+            match memchr::memrchr(b'\n', &buf) {
+                Some(i) => break i + 1,
+                None if self.eof => break buf.len(),
+                None => {
+                    self.read_into(&mut buf)?;
+                }
+            }
+        };
+        if buf.is_empty() {
+            return Ok(Next::End);
+        }
+        self.carry.extend_from_slice(&buf[cut..]);
+        buf.truncate(cut);
+        if !plain(&buf) {
+            let mut held = buf;
+            held.append(&mut self.carry);
+            return match self.rest(held, false) {
+                Some(r) => Ok(Next::Csv(r, self.line - 1)),
+                None => Ok(Next::End),
+            };
+        }
+        let first = self.line;
+        self.line += memchr::memchr_iter(b'\n', &buf).count() as u64;
+        Ok(Next::Plain(buf, first))
+    }
+}
+
+/// True when text has no quote character and no carriage return except right before a
+/// line feed, so that commas and line feeds alone delimit fields and records.
+fn plain(text: &[u8]) -> bool {
+    if memchr::memchr(b'"', text).is_some() {
+        return false;
+    }
+    memchr::memchr_iter(b'\r', text).all(|i| text.get(i + 1) == Some(&b'\n'))
+}
+
+/// Splits a line (without its terminator) at commas into `rec`.
+fn split_fields(line: &[u8], rec: &mut csv::ByteRecord) {
+    rec.clear();
+    let mut start = 0;
+    for i in memchr::memchr_iter(b',', line) {
+        rec.push_field(&line[start..i]);
+        start = i + 1;
+    }
+    rec.push_field(&line[start..]);
+}
+
+/// A record's fields and line, wherever the record comes from.
+pub(super) trait Fields {
+    /// The bytes of field `i`, if the record has one.
+    fn field(&self, i: usize) -> Option<&[u8]>;
+    /// The line number of the record.
+    fn line(&self) -> u64;
+}
+
+impl Fields for csv::ByteRecord {
+    fn field(&self, i: usize) -> Option<&[u8]> {
+        self.get(i)
+    }
+    fn line(&self) -> u64 {
+        self.position().map(|p| p.line()).unwrap_or(0)
+    }
+}
+
+/// A record of a plain block: a line and where its fields end, without copying either.
+pub(super) struct Line<'a> {
+    text: &'a [u8],
+    /// The end of each field but the last (the offsets of the commas).
+    commas: &'a [usize],
+    line: u64,
+}
+
+impl Fields for Line<'_> {
+    fn field(&self, i: usize) -> Option<&[u8]> {
+        let start = match i {
+            0 => 0,
+            _ => self.commas.get(i - 1)? + 1,
+        };
+        let end = match self.commas.get(i) {
+            Some(&e) => e,
+            None if i == self.commas.len() => self.text.len(),
+            None => return None,
+        };
+        self.text.get(start..end)
+    }
+    fn line(&self) -> u64 {
+        self.line
+    }
+}
+
+/// Calls `f` with each record of a plain block whose first line is `first_line`, in order,
+/// until it returns false; blank lines are skipped, as the csv crate skips them. `commas`
+/// is scratch memory. The number of records passed to `f`.
+///
+/// # Errors
+///
+/// The first error `f` returns.
+pub(super) fn for_each_record(
+    block: &[u8],
+    first_line: u64,
+    commas: &mut Vec<usize>,
+    mut f: impl FnMut(&Line<'_>) -> Result<bool, BatchError>,
+) -> Result<u64, BatchError> {
+    let (mut start, mut line, mut rows) = (0, first_line, 0);
+    while start < block.len() {
+        // One pass over the line: its commas and its end.
+        commas.clear();
+        let rest = &block[start..];
+        let mut len = rest.len();
+        for (i, &c) in rest.iter().enumerate() {
+            if c == b',' {
+                commas.push(i);
+            } else if c == b'\n' {
+                len = i;
+                break;
+            }
+        }
+        let text = &rest[..len];
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        if !text.is_empty() {
+            rows += 1;
+            if !f(&Line { text, commas, line })? {
+                break;
+            }
+        }
+        start += len + 1;
+        line += 1;
+    }
+    Ok(rows)
+}
