@@ -47,6 +47,8 @@ pub(super) enum Header<R> {
 /// The input, read in blocks of whole lines.
 pub(super) struct Source<R: Read> {
     input: Option<R>,
+    /// Bytes per block ([`BLOCK`]; smaller in tests).
+    block: usize,
     /// Bytes read but not yet handed out (a partial line, or the first bytes).
     carry: Vec<u8>,
     eof: bool,
@@ -58,6 +60,7 @@ impl<R: Read> Source<R> {
     pub(super) fn new(input: R) -> Source<R> {
         Source {
             input: Some(input),
+            block: BLOCK,
             carry: Vec::new(),
             eof: false,
             line: 1,
@@ -122,9 +125,9 @@ impl<R: Read> Source<R> {
         let first = buf.get(bom..line_end).unwrap_or(b"");
         let first = first.strip_suffix(b"\r").unwrap_or(first);
         if first.is_empty() || !plain(first) {
-            // A quoted or blank first line: the csv crate reads it all.
-            let held = buf.split_off(bom.min(buf.len()));
-            return match self.rest(held, false) {
+            // A quoted or blank first line: the csv crate reads it all (and drops the byte
+            // order mark itself).
+            return match self.rest(buf, false) {
                 Some(r) => Ok(Header::Csv(r)),
                 None => Err(BatchError::Read("the input was already taken".into())),
             };
@@ -140,7 +143,7 @@ impl<R: Read> Source<R> {
     pub(super) fn next(&mut self, mut buf: Vec<u8>) -> Result<Next<R>, BatchError> {
         buf.clear();
         buf.append(&mut self.carry);
-        while buf.len() < BLOCK && !self.eof {
+        while buf.len() < self.block && !self.eof {
             self.read_into(&mut buf)?;
         }
         // Cut after the last line feed; a line longer than the block makes the block longer.
@@ -161,8 +164,15 @@ impl<R: Read> Source<R> {
         if !plain(&buf) {
             let mut held = buf;
             held.append(&mut self.carry);
+            let mut offset = self.line - 1;
+            if held.starts_with(b"\xEF\xBB\xBF") && offset > 0 {
+                // The csv crate drops a byte order mark at the start of what it reads; here
+                // it is data. A blank line first keeps it (and moves the lines by one).
+                held.insert(0, b'\n');
+                offset -= 1;
+            }
             return match self.rest(held, false) {
-                Some(r) => Ok(Next::Csv(r, self.line - 1)),
+                Some(r) => Ok(Next::Csv(r, offset)),
                 None => Ok(Next::End),
             };
         }
@@ -274,4 +284,156 @@ pub(super) fn for_each_record(
         line += 1;
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A reader that hands out a few bytes per call, so that blocks and lines are cut
+    /// everywhere.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    type Records = Vec<(Vec<Vec<u8>>, u64)>;
+
+    /// Header and records as the batch reads them.
+    fn ours(input: &[u8], step: usize, block: usize) -> (Vec<Vec<u8>>, Records) {
+        let mut src = Source::new(Trickle(input, step));
+        src.block = block;
+        let fields =
+            |r: &dyn Fn(usize) -> Option<Vec<u8>>| -> Vec<Vec<u8>> { (0..).map_while(r).collect() };
+        let mut records = Vec::new();
+        let mut rest = None;
+        let header = match src.header().expect("header") {
+            Header::Plain(h) => h.iter().map(<[u8]>::to_vec).collect(),
+            Header::Csv(mut r) => {
+                let mut h = csv::ByteRecord::new();
+                r.read_byte_record(&mut h).expect("header");
+                rest = Some((r, 0));
+                h.iter().map(<[u8]>::to_vec).collect()
+            }
+        };
+        if rest.is_none() {
+            let mut commas = Vec::new();
+            loop {
+                match src.next(Vec::new()).expect("block") {
+                    Next::Plain(b, first) => {
+                        for_each_record(&b, first, &mut commas, |rec| {
+                            records
+                                .push((fields(&|i| rec.field(i).map(<[u8]>::to_vec)), rec.line()));
+                            Ok(true)
+                        })
+                        .expect("records");
+                    }
+                    Next::Csv(r, offset) => {
+                        rest = Some((r, offset));
+                        break;
+                    }
+                    Next::End => break,
+                }
+            }
+        }
+        if let Some((mut r, offset)) = rest {
+            let mut rec = csv::ByteRecord::new();
+            while r.read_byte_record(&mut rec).expect("record") {
+                let line = rec.position().map(|p| p.line()).unwrap_or(0) + offset;
+                records.push((rec.iter().map(<[u8]>::to_vec).collect(), line));
+            }
+        }
+        (header, records)
+    }
+
+    /// Header and records as the csv crate reads them.
+    fn theirs(input: &[u8]) -> (Vec<Vec<u8>>, Vec<Vec<Vec<u8>>>) {
+        let mut r = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(input);
+        let mut all: Vec<Vec<Vec<u8>>> = Vec::new();
+        let mut rec = csv::ByteRecord::new();
+        while r.read_byte_record(&mut rec).expect("record") {
+            all.push(rec.iter().map(<[u8]>::to_vec).collect());
+        }
+        let header = if all.is_empty() {
+            Vec::new()
+        } else {
+            all.remove(0)
+        };
+        (header, all)
+    }
+
+    const PIECES: &[&str] = &[
+        "a",
+        "bb",
+        "123.45",
+        "",
+        ",",
+        ",",
+        ",",
+        "\n",
+        "\n",
+        "\n",
+        "\r\n",
+        "\"q,x\"",
+        "\"\"",
+        "\r",
+        " ",
+        "S00000001",
+        "\u{feff}",
+        "é",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Any text is read as the csv crate reads it, field for field, whatever the block
+        /// and read sizes.
+        #[test]
+        fn records_are_the_csv_crates(
+            pieces in proptest::collection::vec(proptest::sample::select(PIECES), 0..80),
+            step in 1usize..9,
+            block in 1usize..40,
+        ) {
+            let input = format!("id,origin,value\n{}", pieces.concat());
+            let (h, recs) = ours(input.as_bytes(), step, block);
+            let (th, trecs) = theirs(input.as_bytes());
+            prop_assert_eq!(h, th);
+            let fields: Vec<_> = recs.iter().map(|r| r.0.clone()).collect();
+            prop_assert_eq!(fields, trecs);
+            // Plain text: each record's line is the line it is on.
+            if !input.contains('"') && !input.replace("\r\n", "").contains('\r') {
+                let lines: Vec<&str> = input.split('\n').collect();
+                for (fields, line) in &recs {
+                    let text = lines[*line as usize - 1];
+                    let text = text.strip_suffix('\r').unwrap_or(text);
+                    let joined = fields
+                        .iter()
+                        .map(|f| String::from_utf8_lossy(f).into_owned())
+                        .collect::<Vec<_>>()
+                        .join(",");
+                    prop_assert_eq!(text, joined.as_str());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn quoted_header_and_bom() {
+        let input = "\u{feff}\"id\",origin\n1,CN\n";
+        let (h, recs) = ours(input.as_bytes(), 3, 4);
+        assert_eq!(h, vec![b"id".to_vec(), b"origin".to_vec()]);
+        assert_eq!(recs, vec![(vec![b"1".to_vec(), b"CN".to_vec()], 2)]);
+        let (h, _) = ours("\u{feff}id,origin\r\n1,CN".as_bytes(), 2, 64);
+        assert_eq!(h, vec![b"id".to_vec(), b"origin".to_vec()]);
+    }
 }

@@ -1,69 +1,325 @@
-//! The batch's fast path (byte records, the one formatting buffer, hand-written CSV lines,
-//! threads) gives byte-identical output to pricing each row through the public
-//! single-shipment API and writing it with the csv crate.
+//! The batch's fast path (integer cents, treatments per span of dates, the plain-CSV
+//! splitter, the positional row writer, worker threads) gives the same output, the same
+//! rejected rows and the same totals as pricing each row through the public single-shipment
+//! API and writing it with the csv crate.
 
 #[path = "../../benches/support/shipments.rs"]
 mod shipments;
 
 use std::collections::HashMap;
 
+use proptest::prelude::*;
+use rust_decimal::Decimal;
 use tariffs::batch::{
-    output_record, parse_shipment, price_csv_threaded, Field, Layout, RowError, OUTPUT_COLUMNS,
+    output_record, price_csv_threaded, price_fields, BatchSummary, Field, Layout, RowError,
+    OUTPUT_COLUMNS,
 };
-use tariffs::RateTable;
+use tariffs::{Program, RateTable, Schedule};
 
-#[test]
-fn fast_path_equals_one_at_a_time_on_100k_rows() {
-    let table = RateTable::bundled();
-    let mut input = Vec::new();
-    shipments::generate(&mut input, 100_000, table);
-
-    // One at a time: the public API, row by row, written by the csv crate.
-    let mut reference = csv::Writer::from_writer(Vec::new());
-    reference.write_record(OUTPUT_COLUMNS).expect("header");
-    let mut rdr = csv::Reader::from_reader(&input[..]);
+/// What one-at-a-time pricing makes of an input: the output bytes, the rejected rows and
+/// the summary's counts and totals.
+fn one_at_a_time(table: &RateTable, input: &[u8]) -> (Vec<u8>, Vec<RowError>, BatchSummary) {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(OUTPUT_COLUMNS).expect("header");
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let header = rdr.headers().expect("header").clone();
     let pos: HashMap<&str, usize> = header.iter().enumerate().map(|(i, h)| (h, i)).collect();
-    let mut rejected = 0;
-    for rec in rdr.records() {
-        let rec = rec.expect("record");
+    let mut errors = Vec::new();
+    let mut s = BatchSummary::default();
+    let mut rec = csv::StringRecord::new();
+    while rdr.read_record(&mut rec).expect("record") {
+        s.rows_read += 1;
         let get = |f: Field| pos.get(f.name()).and_then(|&i| rec.get(i)).unwrap_or("");
-        match parse_shipment(table, get).map(|s| (table.landed_cost(&s), s)) {
-            Ok((Ok(c), s)) => reference
-                .write_record(output_record(get(Field::Id), &s, &c))
-                .expect("write"),
-            _ => rejected += 1,
+        match price_fields(table, &get) {
+            Ok((shipment, c)) => {
+                out.write_record(output_record(get(Field::Id), &shipment, &c))
+                    .expect("write");
+                s.priced += 1;
+                s.total_value += c.customs_value;
+                s.total_duty += c.total_duty;
+                s.total_fees += c.total_fees;
+                s.total_landed += c.landed_cost;
+                s.total_reciprocal += c.reciprocal.charge.amount;
+                s.total_ieepa += c.ieepa_duty;
+                for p in Program::ALL {
+                    if let Some(d) = c.program(p) {
+                        s.total_programs[p as usize] += d.charge.amount;
+                    }
+                }
+            }
+            Err(e) => {
+                s.rejected += 1;
+                errors.push(RowError {
+                    line: rec.position().map(|p| p.line()).unwrap_or(0),
+                    id: get(Field::Id).to_string(),
+                    column: Some(e.field.name()),
+                    value: e.value,
+                    reason: e.reason,
+                })
+            }
         }
     }
-    let reference = reference.into_inner().expect("bytes");
+    (out.into_inner().expect("bytes"), errors, s)
+}
 
+/// The batch path on `threads` threads.
+fn batch(
+    table: &RateTable,
+    input: &[u8],
+    threads: usize,
+) -> (Vec<u8>, Vec<RowError>, BatchSummary) {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    let mut keep = |e: &RowError| -> std::io::Result<()> {
+        errors.push(e.clone());
+        Ok(())
+    };
+    let s = price_csv_threaded(
+        table,
+        input,
+        &mut out,
+        &mut keep,
+        false,
+        Layout::LandedCost,
+        threads,
+    )
+    .expect("batch");
+    (out, errors, s)
+}
+
+fn assert_same(table: &RateTable, input: &[u8], what: &str) {
+    let (ref_out, ref_errors, r) = one_at_a_time(table, input);
     for threads in [1, 2] {
-        let mut out = Vec::new();
-        let mut errors = 0;
-        let mut count = |_: &RowError| -> std::io::Result<()> {
-            errors += 1;
-            Ok(())
-        };
-        let s = price_csv_threaded(
-            table,
-            &input[..],
-            &mut out,
-            &mut count,
-            false,
-            Layout::LandedCost,
-            threads,
-        )
-        .expect("batch");
-        assert_eq!(s.rows_read, 100_000);
-        assert_eq!(s.rejected, rejected, "threads {threads}");
-        assert_eq!(errors, rejected);
+        let (out, errors, s) = batch(table, input, threads);
         assert!(
-            out == reference,
-            "threads {threads}: output differs from one-at-a-time pricing"
+            out == ref_out,
+            "{what}, threads {threads}: output differs:\n{}\n---\n{}",
+            String::from_utf8_lossy(&out),
+            String::from_utf8_lossy(&ref_out)
+        );
+        assert_eq!(
+            errors, ref_errors,
+            "{what}, threads {threads}: rejected rows"
+        );
+        assert_eq!(
+            (s.rows_read, s.priced, s.rejected),
+            (r.rows_read, r.priced, r.rejected),
+            "{what}, threads {threads}: counts"
+        );
+        assert_eq!(
+            (
+                s.total_value,
+                s.total_duty,
+                s.total_fees,
+                s.total_landed,
+                s.total_reciprocal,
+                s.total_ieepa,
+                s.total_programs
+            ),
+            (
+                r.total_value,
+                r.total_duty,
+                r.total_fees,
+                r.total_landed,
+                r.total_reciprocal,
+                r.total_ieepa,
+                r.total_programs
+            ),
+            "{what}, threads {threads}: totals"
         );
     }
-    assert!(
-        rejected > 1000,
-        "the unknown origins are rejected: {rejected}"
-    );
+}
+
+#[test]
+fn fast_path_equals_one_at_a_time_on_generated_rows() {
+    for (schedule, rows) in [(Schedule::Announced, 60_000), (Schedule::Enacted, 40_000)] {
+        let table = schedule.table().expect("bundled");
+        let mut input = Vec::new();
+        shipments::generate(&mut input, rows, table);
+        assert_same(table, &input, schedule.as_str());
+        let (_, errors, _) = one_at_a_time(table, &input);
+        assert!(
+            errors.len() as u64 > rows / 40,
+            "the unknown origins are rejected: {}",
+            errors.len()
+        );
+    }
+}
+
+/// Field values the fast path takes (first) and values at or past its edges (second): each
+/// field is drawn from the first pool four times in five, so that most rows are priced by
+/// the fast path and the rest by the general one.
+const ORIGINS: (&[&str], &[&str]) = (
+    &[
+        "CN", "DE", "EU", "HK", "CA", "MX", "RU", "BR", "IN", "CH", "JP", "KR", "KZ", "GB", "BF",
+        "LI", "VN", "Viet Nam", "cn", "VNM",
+    ],
+    &["UK", "US", "XX", " CN", "", "Atlantis"],
+);
+const VALUES: (&[&str], &[&str]) = (
+    &[
+        "0",
+        "0.01",
+        "1",
+        "2500",
+        "2500.00",
+        "2500.01",
+        "12345.6",
+        "9.",
+        ".5",
+        "651.50",
+        "185000",
+        "99999999999999.99",
+        "3744450.87",
+    ],
+    &[
+        "1000.005",
+        "10000000000000",
+        "-5",
+        "1e3",
+        "",
+        "3,000",
+        " 100",
+    ],
+);
+const HTS: (&[&str], &[&str]) = (
+    &[
+        "",
+        "2709.00.20",
+        "2709.00.2010",
+        "2709",
+        "8471.30.01",
+        "8541.10",
+        "7403.11.00",
+        "7407.10.50",
+        "4407.11.00",
+        "6109.10.00",
+        "61091000",
+        "9503.00.00",
+        "2844.10.20",
+    ],
+    &["2844", "2709.00.2", "abc", "8471"],
+);
+const MFN: (&[&str], &[&str]) = (
+    &[
+        "", "0", "16.5", "16.50", "17.18", "2.1234", "1000", "0.0001", "15", "14.9",
+    ],
+    &["2.12345", "1000.0001", "16.5%", "x"],
+);
+const MONEY: (&[&str], &[&str]) = (&["", "0", "800", "12.5", "0.99"], &["0.001", "-1", "abc"]);
+const MODES: (&[&str], &[&str]) = (
+    &["", "ocean", "Ocean", "air", "land", "vessel"],
+    &["boat", " ocean"],
+);
+const DATES: (&[&str], &[&str]) = (
+    &[
+        "",
+        "2025-04-04",
+        "2025-04-05",
+        "2025-04-08",
+        "2025-04-09",
+        "2025-04-10",
+        "2025-05-14",
+        "2025-08-06",
+        "2025-08-07",
+        "2025-09-30",
+        "2025-10-01",
+        "2025-11-13",
+        "2025-11-14",
+        "2026-02-20",
+        "2026-02-23",
+        "2026-02-24",
+        "2026-07-24",
+        "2026-07-25",
+        "2024-12-31",
+    ],
+    &["2025-02-30", "25-04-09", " 2025-04-09"],
+);
+const US_CONTENT: (&[&str], &[&str]) = (
+    &["", "0", "0.1999", "0.2", "0.25", "1", "0.5"],
+    &["1.5", "25%", "0.12345"],
+);
+const FLAGS: (&[&str], &[&str]) = (
+    &["", "true", "false", "1", "0", "yes", "No"],
+    &["autos", "copper", "maybe"],
+);
+const OPTIONAL: (&[&str], &[&str]) = (&["", "false", "0", "no"], &["true", "yes"]);
+const LOADED: (&[&str], &[&str]) = (&[""], &["2025-04-01", "2025-08-01", "bad"]);
+
+fn pick(pools: (&'static [&'static str], &'static [&'static str])) -> BoxedStrategy<&'static str> {
+    prop_oneof![
+        4 => proptest::sample::select(pools.0),
+        1 => proptest::sample::select(pools.1),
+    ]
+    .boxed()
+}
+
+prop_compose! {
+    fn row()(
+        origin in pick(ORIGINS),
+        value in pick(VALUES),
+        hts in pick(HTS),
+        mfn in pick(MFN),
+        freight in pick(MONEY),
+        insurance in pick(MONEY),
+        mode in pick(MODES),
+        date in pick(DATES),
+        us in pick(US_CONTENT),
+        s232 in pick(FLAGS),
+        usmca in pick(OPTIONAL),
+        loaded in pick(LOADED),
+    ) -> [&'static str; 12] {
+        [origin, value, hts, mfn, freight, insurance, mode, date, us, s232, usmca, loaded]
+    }
+}
+
+fn rows_csv(rows: &[[&str; 12]]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "id",
+        "origin",
+        "value",
+        "hts",
+        "mfn",
+        "freight",
+        "insurance",
+        "mode",
+        "date",
+        "us_content",
+        "section232",
+        "usmca",
+        "loaded",
+    ])
+    .expect("header");
+    for (i, r) in rows.iter().enumerate() {
+        let id = format!("R{i}");
+        let mut rec = vec![id.as_str()];
+        rec.extend_from_slice(r);
+        w.write_record(&rec).expect("row");
+    }
+    w.into_inner().expect("bytes")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Rows at the edges of the fast path (and past them) come out as one-at-a-time
+    /// pricing gives them, with both schedules and on one and two threads.
+    #[test]
+    fn edge_rows_price_as_one_at_a_time(rows in proptest::collection::vec(row(), 1..40)) {
+        let input = rows_csv(&rows);
+        for schedule in [Schedule::Announced, Schedule::Enacted] {
+            assert_same(schedule.table().expect("bundled"), &input, schedule.as_str());
+        }
+    }
+}
+
+#[test]
+fn totals_of_fast_rows_are_exact_decimals() {
+    let table = RateTable::bundled();
+    let input = b"id,origin,value,mfn\n1,CN,0.01,16.5\n2,CN,0.03,16.5\n";
+    let (_, _, s) = batch(table, input, 1);
+    // 0.01 * 16.5% rounds to 0.00, 0.03 * 16.5% to 0.00; 34% of each: 0.00 and 0.01.
+    assert_eq!(s.total_value, Decimal::new(4, 2));
+    assert_eq!(s.total_duty, Decimal::new(1, 2));
 }
