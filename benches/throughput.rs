@@ -6,7 +6,8 @@
 //! batch estimator's full path, `tariffs::batch::price_csv_with` (what `tariffs batch` runs).
 //! Prints rows/s of each, the per-round ratio b/a and its median, and peak memory.
 //!
-//! `cargo bench --bench throughput -- --rows N --rounds R --threads T --schedule enacted`
+//! `cargo bench --bench throughput -- --rows N --rounds R --threads T --schedule enacted
+//! --columns LIST`
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // a benchmark program
 
@@ -25,6 +26,7 @@ struct Args {
     schedule: Schedule,
     input: Option<PathBuf>,
     only: Option<String>,
+    layout: Layout,
 }
 
 fn args() -> Args {
@@ -35,6 +37,7 @@ fn args() -> Args {
         schedule: Schedule::Announced,
         input: None,
         only: None,
+        layout: Layout::LandedCost,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -45,6 +48,8 @@ fn args() -> Args {
             "--rounds" => a.rounds = next.parse().expect("--rounds R"),
             "--threads" => a.threads = next.parse().expect("--threads T"),
             "--schedule" => a.schedule = next.parse().expect("--schedule announced|enacted"),
+            // The output columns, as `tariffs batch --columns`.
+            "--columns" => a.layout = Layout::Select(next.parse().expect("--columns LIST")),
             // Profiling aids: price an existing file, or run one side only.
             "--input" => a.input = Some(PathBuf::from(next)),
             "--only" => a.only = Some(next),
@@ -83,7 +88,7 @@ fn passthrough(input: &Path, output: &Path) -> u64 {
     n
 }
 
-fn estimate(table: &RateTable, input: &Path, output: &Path, threads: usize) -> u64 {
+fn estimate(table: &RateTable, input: &Path, output: &Path, threads: usize, layout: Layout) -> u64 {
     let rdr = BufReader::with_capacity(1 << 16, File::open(input).expect("open"));
     let wtr = BufWriter::with_capacity(1 << 16, File::create(output).expect("create"));
     let mut rejected = 0u64;
@@ -91,16 +96,7 @@ fn estimate(table: &RateTable, input: &Path, output: &Path, threads: usize) -> u
         rejected += 1;
         Ok(())
     };
-    let s = price_csv_threaded(
-        table,
-        rdr,
-        wtr,
-        &mut count,
-        false,
-        Layout::LandedCost,
-        threads,
-    )
-    .expect("batch");
+    let s = price_csv_threaded(table, rdr, wtr, &mut count, false, layout, threads).expect("batch");
     assert_eq!(s.rows_read, s.priced + s.rejected);
     s.rows_read
 }
@@ -129,12 +125,13 @@ fn main() {
     }
     let size = std::fs::metadata(&input).map(|m| m.len()).unwrap_or(0);
     println!(
-        "generated {} rows, {:.1} MB in {:.2?} (schedule {}, threads {})",
+        "generated {} rows, {:.1} MB in {:.2?} (schedule {}, threads {}, {} output columns)",
         a.rows,
         size as f64 / 1e6,
         t.elapsed(),
         a.schedule.as_str(),
-        a.threads
+        a.threads,
+        a.layout.columns().len()
     );
     let mut ratios = Vec::new();
     for round in 1..=a.rounds {
@@ -149,7 +146,7 @@ fn main() {
         let m = if a.only.as_deref() == Some("passthrough") {
             1
         } else {
-            estimate(table, &input, &dir.join("out.csv"), a.threads)
+            estimate(table, &input, &dir.join("out.csv"), a.threads, a.layout)
         };
         let est = m as f64 / t.elapsed().as_secs_f64();
         let ratio = est / pass;

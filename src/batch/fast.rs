@@ -16,7 +16,7 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use super::format::{basis_of, exemption_parts, push_text, RowWriter};
+use super::format::{basis_of, exemption_parts, push_text, ColumnSet, RowWriter};
 use super::source::Fields;
 use super::stream::{Columns, RowError};
 use super::Field;
@@ -116,8 +116,8 @@ struct Treatment<'t> {
     rate_e4: i64,
     /// True when the rate is a 15% floor (the additional duty is 15% less the MFN rate).
     floor: bool,
-    /// `,code,name,`: the columns after the id, quoted.
-    head: Vec<u8>,
+    /// The partner's name, quoted.
+    name: Vec<u8>,
     /// The source column when the partner's status alone decides the treatment (a rate
     /// applies and the goods are not exempt, or the partner is not subject, or no rate is in
     /// force), quoted.
@@ -157,12 +157,8 @@ impl<'t> Treatment<'t> {
             None => Some(None),
             Some(f) => Fee::of(f).map(Some),
         };
-        let mut head = Vec::with_capacity(32);
-        head.push(b',');
-        head.extend_from_slice(pr.partner.code().as_str().as_bytes());
-        head.push(b',');
-        push_text(&mut head, pr.partner.name());
-        head.push(b',');
+        let mut name = Vec::with_capacity(32);
+        push_text(&mut name, pr.partner.name());
         let mut source = Vec::new();
         push_text(
             &mut source,
@@ -173,7 +169,7 @@ impl<'t> Treatment<'t> {
             status: pr.status,
             rate_e4,
             floor,
-            head,
+            name,
             basis: basis_of(pr.status),
             programs,
             mpf: fee(FeeKind::Mpf)?,
@@ -209,6 +205,8 @@ pub(super) struct FastPricer<'t> {
     names: HashMap<Box<[u8]>, Origin>,
     /// The line being written.
     scratch: Vec<u8>,
+    /// The output columns written.
+    columns: ColumnSet,
 }
 
 /// The fields of a row the fast path handles.
@@ -228,7 +226,7 @@ struct Row<'r> {
 }
 
 impl<'t> FastPricer<'t> {
-    pub(super) fn new(table: &'t RateTable, cols: &Columns) -> FastPricer<'t> {
+    pub(super) fn new(table: &'t RateTable, cols: &Columns, columns: ColumnSet) -> FastPricer<'t> {
         let mut bounds = Vec::new();
         for r in table.rates() {
             bounds.push(r.effective_from());
@@ -255,6 +253,7 @@ impl<'t> FastPricer<'t> {
             codes: vec![Origin::Unseen; 26 * 26],
             names: HashMap::new(),
             scratch: vec![0; 1024],
+            columns,
         }
     }
 
@@ -444,7 +443,7 @@ impl<'t> FastPricer<'t> {
         sums: &mut CentSums,
         scratch: &mut Vec<u8>,
     ) -> Option<()> {
-        let table = self.table;
+        let (table, columns) = (self.table, self.columns);
         let t = self.treatment(r.code, r.date)?;
         let cents = i128::from(r.cents);
 
@@ -526,64 +525,90 @@ impl<'t> FastPricer<'t> {
             reciprocal_source(exemption, t.status).as_bytes()
         };
         let format = |w: &mut RowWriter<'_>| {
-            w.text(r.id);
-            w.raw(&t.head);
-            w.date(r.date);
-            w.byte(b',');
-            if let Some(h) = r.hts {
-                w.hts(h);
+            if w.col() {
+                w.text(r.id);
             }
-            w.byte(b',');
-            w.cents(r.cents);
-            w.byte(b',');
-            w.e4(r.mfn_e4.unsigned_abs());
-            w.byte(b',');
-            w.cents(mfn);
-            w.byte(b',');
-            w.e4(recip_e4.unsigned_abs());
-            w.byte(b',');
-            w.cents(recip_base);
-            w.byte(b',');
-            w.cents(recip);
-            w.byte(b',');
-            w.raw(t.basis.as_bytes());
-            w.byte(b',');
-            w.raw(name.as_bytes());
-            w.byte(b',');
-            if let Some(code) = code {
-                w.hts(code);
+            if w.col() {
+                w.raw(r.code.as_str().as_bytes());
             }
-            w.byte(b',');
-            w.raw(category.map(|c| c.as_str()).unwrap_or("").as_bytes());
-            for amount in [mpf, hmf, r.freight, r.insurance, total_duty, fees, landed] {
-                w.byte(b',');
-                w.cents(amount);
+            if w.col() {
+                w.raw(&t.name);
             }
-            w.byte(b',');
-            w.e4(effective.unsigned_abs());
-            w.byte(b',');
-            if by_status {
-                w.raw(source);
-            } else {
-                w.text(source);
+            if w.col() {
+                w.date(r.date);
             }
-            for cell in program_cells {
-                w.byte(b',');
-                if let Some((e4, amount)) = cell {
-                    w.e4(e4.unsigned_abs());
-                    w.byte(b',');
-                    w.cents(amount);
-                } else {
-                    w.byte(b',');
+            if w.col() {
+                if let Some(h) = r.hts {
+                    w.hts(h);
                 }
             }
-            w.byte(b',');
-            w.cents(ieepa);
+            if w.col() {
+                w.cents(r.cents);
+            }
+            if w.col() {
+                w.e4(r.mfn_e4.unsigned_abs());
+            }
+            if w.col() {
+                w.cents(mfn);
+            }
+            if w.col() {
+                w.e4(recip_e4.unsigned_abs());
+            }
+            if w.col() {
+                w.cents(recip_base);
+            }
+            if w.col() {
+                w.cents(recip);
+            }
+            if w.col() {
+                w.raw(t.basis.as_bytes());
+            }
+            if w.col() {
+                w.raw(name.as_bytes());
+            }
+            if w.col() {
+                if let Some(code) = code {
+                    w.hts(code);
+                }
+            }
+            if w.col() {
+                w.raw(category.map(|c| c.as_str()).unwrap_or("").as_bytes());
+            }
+            for amount in [mpf, hmf, r.freight, r.insurance, total_duty, fees, landed] {
+                if w.col() {
+                    w.cents(amount);
+                }
+            }
+            if w.col() {
+                w.e4(effective.unsigned_abs());
+            }
+            if w.col() {
+                if by_status {
+                    w.raw(source);
+                } else {
+                    w.text(source);
+                }
+            }
+            for cell in program_cells {
+                if w.col() {
+                    if let Some((e4, _)) = cell {
+                        w.e4(e4.unsigned_abs());
+                    }
+                }
+                if w.col() {
+                    if let Some((_, amount)) = cell {
+                        w.cents(amount);
+                    }
+                }
+            }
+            if w.col() {
+                w.cents(ieepa);
+            }
             w.byte(b'\n');
         };
         // Written into the scratch line, made larger and written again if it was too small.
         loop {
-            let mut w = RowWriter::new(scratch);
+            let mut w = RowWriter::with_columns(scratch, columns);
             format(&mut w);
             let len = w.len();
             if w.fits() {

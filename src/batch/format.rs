@@ -81,17 +81,94 @@ pub enum Layout {
     /// The landed cost, component by component ([`OUTPUT_COLUMNS`]).
     #[default]
     LandedCost,
+    /// The landed cost in the chosen columns of [`OUTPUT_COLUMNS`] only, in their order
+    /// there (`tariffs batch --columns`).
+    Select(ColumnSet),
     /// The IEEPA duty by program and the refundable total ([`REFUND_COLUMNS`]).
     Refunds,
 }
 
 impl Layout {
     /// The header of the layout.
-    pub fn columns(self) -> &'static [&'static str] {
+    pub fn columns(self) -> Vec<&'static str> {
         match self {
-            Layout::LandedCost => &OUTPUT_COLUMNS,
-            Layout::Refunds => &REFUND_COLUMNS,
+            Layout::LandedCost => OUTPUT_COLUMNS.to_vec(),
+            Layout::Select(set) => set.names(),
+            Layout::Refunds => REFUND_COLUMNS.to_vec(),
         }
+    }
+
+    /// The columns of [`OUTPUT_COLUMNS`] the layout writes (all but for a selection), or
+    /// `None` for a layout of other columns.
+    pub(super) fn landed_cost_columns(self) -> Option<ColumnSet> {
+        match self {
+            Layout::LandedCost => Some(ColumnSet::ALL),
+            Layout::Select(set) => Some(set),
+            Layout::Refunds => None,
+        }
+    }
+}
+
+/// A choice of columns of [`OUTPUT_COLUMNS`], written in their order there.
+///
+/// ```
+/// use tariffs::batch::ColumnSet;
+/// let set: ColumnSet = "id, landed_cost,total_duty".parse()?;
+/// assert_eq!(set.names(), ["id", "total_duty", "landed_cost"]);
+/// assert!("id,landed".parse::<ColumnSet>().unwrap_err().contains("landed_cost"));
+/// # Ok::<(), String>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ColumnSet(u64);
+
+impl ColumnSet {
+    /// Every column.
+    pub const ALL: ColumnSet = ColumnSet((1 << OUTPUT_COLUMNS.len()) - 1);
+
+    /// True when the set has the column at this index of [`OUTPUT_COLUMNS`].
+    pub fn contains(self, index: usize) -> bool {
+        index < 64 && self.0 & (1 << index) != 0
+    }
+
+    /// The names of the columns, in output order.
+    pub fn names(self) -> Vec<&'static str> {
+        OUTPUT_COLUMNS
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| self.contains(i))
+            .map(|(_, &n)| n)
+            .collect()
+    }
+
+    fn bits(self) -> u64 {
+        self.0
+    }
+}
+
+impl std::str::FromStr for ColumnSet {
+    type Err = String;
+
+    /// Column names separated by commas, or `all`.
+    fn from_str(s: &str) -> Result<ColumnSet, String> {
+        if s.trim() == "all" {
+            return Ok(ColumnSet::ALL);
+        }
+        let mut bits = 0u64;
+        for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            match OUTPUT_COLUMNS.iter().position(|&c| c == name) {
+                Some(i) => bits |= 1 << i,
+                None => {
+                    return Err(format!(
+                        "unknown column {name:?}; the columns are {}",
+                        OUTPUT_COLUMNS.join(",")
+                    ))
+                }
+            }
+        }
+        if bits == 0 {
+            return Err("no column chosen".into());
+        }
+        Ok(ColumnSet(bits))
     }
 }
 
@@ -254,11 +331,40 @@ fn push_small(out: &mut Vec<u8>, write: impl FnOnce(&mut RowWriter<'_>)) {
 pub(super) struct RowWriter<'a> {
     buf: &'a mut [u8],
     pos: usize,
+    /// The columns to write (bit `i` for column `i`), for [`RowWriter::col`].
+    mask: u64,
+    column: usize,
+    written: bool,
 }
 
 impl<'a> RowWriter<'a> {
     pub(super) fn new(buf: &'a mut [u8]) -> RowWriter<'a> {
-        RowWriter { buf, pos: 0 }
+        RowWriter::with_columns(buf, ColumnSet::ALL)
+    }
+
+    /// A writer of the chosen columns of a layout.
+    pub(super) fn with_columns(buf: &'a mut [u8], columns: ColumnSet) -> RowWriter<'a> {
+        RowWriter {
+            buf,
+            pos: 0,
+            mask: columns.bits(),
+            column: 0,
+            written: false,
+        }
+    }
+
+    /// Moves on to the next column: true (after a separator) when it is written.
+    #[inline]
+    pub(super) fn col(&mut self) -> bool {
+        let chosen = self.mask & (1u64 << (self.column & 63)) != 0;
+        self.column += 1;
+        if chosen {
+            if self.written {
+                self.byte(b',');
+            }
+            self.written = true;
+        }
+        chosen
     }
 
     /// Bytes written (or that would have been).
@@ -415,10 +521,21 @@ pub fn fmt_pct(d: Decimal) -> String {
 /// One output row, formatted straight into a CSV line in a reusable buffer, so that
 /// formatting a row allocates nothing once the buffer has grown. Text fields are quoted as the
 /// csv crate's writer quotes them (when they hold a comma, a quote or a line break).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RecordBuf {
     line: Vec<u8>,
+    /// Fields written.
     fields: usize,
+    /// Columns of the layout passed so far, written or not.
+    column: usize,
+    /// The columns to write (bit `i` for column `i`).
+    mask: u64,
+}
+
+impl Default for RecordBuf {
+    fn default() -> RecordBuf {
+        RecordBuf::new()
+    }
 }
 
 impl RecordBuf {
@@ -427,6 +544,8 @@ impl RecordBuf {
         RecordBuf {
             line: Vec::with_capacity(512),
             fields: 0,
+            column: 0,
+            mask: u64::MAX,
         }
     }
 
@@ -434,18 +553,26 @@ impl RecordBuf {
     pub fn clear(&mut self) {
         self.line.clear();
         self.fields = 0;
+        self.column = 0;
     }
 
-    fn sep(&mut self) {
-        if self.fields > 0 {
-            self.line.push(b',');
+    /// Moves on to the next column: true (after a separator) when it is written.
+    fn sep(&mut self) -> bool {
+        let chosen = self.column >= 64 || self.mask & (1 << self.column) != 0;
+        self.column += 1;
+        if chosen {
+            if self.fields > 0 {
+                self.line.push(b',');
+            }
+            self.fields += 1;
         }
-        self.fields += 1;
+        chosen
     }
 
     fn str(&mut self, s: &str) {
-        self.sep();
-        push_text(&mut self.line, s);
+        if self.sep() {
+            push_text(&mut self.line, s);
+        }
     }
 
     fn empty(&mut self) {
@@ -453,13 +580,15 @@ impl RecordBuf {
     }
 
     fn money(&mut self, d: Decimal) {
-        self.sep();
-        push_decimal(&mut self.line, d, Some(money::MONEY_DP));
+        if self.sep() {
+            push_decimal(&mut self.line, d, Some(money::MONEY_DP));
+        }
     }
 
     fn pct(&mut self, d: Decimal) {
-        self.sep();
-        push_decimal(&mut self.line, d, None);
+        if self.sep() {
+            push_decimal(&mut self.line, d, None);
+        }
     }
 
     fn display(&mut self, v: impl std::fmt::Display) {
@@ -467,13 +596,15 @@ impl RecordBuf {
     }
 
     fn hts(&mut self, code: crate::HtsCode) {
-        self.sep();
-        code.push_dotted(&mut self.line);
+        if self.sep() {
+            code.push_dotted(&mut self.line);
+        }
     }
 
     fn date(&mut self, d: Date) {
-        self.sep();
-        push_date(&mut self.line, d);
+        if self.sep() {
+            push_date(&mut self.line, d);
+        }
     }
 
     /// Appends the record to `out` as one CSV line ending in `\n`.
@@ -586,13 +717,17 @@ pub fn format_record(
     c: &LandedCost<'_>,
 ) {
     buf.clear();
+    buf.mask = match layout {
+        Layout::Select(set) => set.bits(),
+        _ => u64::MAX,
+    };
     let partner = c.reciprocal.partner_rate.partner;
     buf.str(id);
     buf.str(partner.code().as_str());
     buf.str(partner.name());
     buf.date(c.date);
     match layout {
-        Layout::LandedCost => {
+        Layout::LandedCost | Layout::Select(_) => {
             let (exemption, code, category) = exemption_parts(c.reciprocal.exemption);
             hts_cell(buf, s);
             buf.money(c.customs_value);

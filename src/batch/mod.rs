@@ -391,7 +391,7 @@ mod stream;
 
 pub use format::{
     basis_field, exemption_fields, fmt_money, fmt_pct, format_record, notes, output_record,
-    refund_record, Layout, RecordBuf, ERROR_COLUMNS, OUTPUT_COLUMNS, REFUND_COLUMNS,
+    refund_record, ColumnSet, Layout, RecordBuf, ERROR_COLUMNS, OUTPUT_COLUMNS, REFUND_COLUMNS,
 };
 pub use stream::{
     price_csv, price_csv_threaded, price_csv_with, BatchError, BatchObserver, BatchSummary,

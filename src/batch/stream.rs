@@ -518,7 +518,9 @@ impl<'t> Pricer<'t> {
             table,
             cols,
             layout,
-            fast: (layout == Layout::LandedCost).then(|| FastPricer::new(table, cols)),
+            fast: layout
+                .landed_cost_columns()
+                .map(|set| FastPricer::new(table, cols, set)),
             buf: RecordBuf::new(),
         }
     }

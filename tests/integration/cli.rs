@@ -211,6 +211,37 @@ fn batch_equals_single_estimates() {
 }
 
 #[test]
+fn batch_chosen_columns() {
+    let full = run(&["batch", s(&sample()), "--threads", "1"]);
+    let some = run(&[
+        "batch",
+        s(&sample()),
+        "--columns",
+        "landed_cost,id, source",
+        "--threads",
+        "2",
+    ]);
+    assert_eq!(some.status.code(), full.status.code());
+    let (full, some) = (csv_rows(&stdout(&full)), csv_rows(&stdout(&some)));
+    assert_eq!(full.len(), some.len());
+    assert!(!some.is_empty());
+    for (f, s) in full.iter().zip(&some) {
+        assert_eq!(s.len(), 3, "{s:?}");
+        for c in ["id", "landed_cost", "source"] {
+            assert_eq!(s[c], f[c]);
+        }
+    }
+    // The header keeps the standard order.
+    let o = run(&["batch", s(&sample()), "--columns", "landed_cost,id"]);
+    assert!(stdout(&o).starts_with("id,landed_cost\n"), "{}", stdout(&o));
+    let bad = run(&["batch", s(&sample()), "--columns", "id,landed"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("unknown column \"landed\""));
+    let refunds = run(&["refunds", s(&sample()), "--columns", "id"]);
+    assert_eq!(refunds.status.code(), Some(2));
+}
+
+#[test]
 fn batch_stdin_stdout() {
     let input = std::fs::read(sample()).expect("sample");
     let piped = run_stdin(&["batch", "-"], &input);

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use tariffs::batch::{
-    output_record, price_csv_threaded, price_fields, BatchSummary, Field, Layout, RowError,
-    OUTPUT_COLUMNS,
+    output_record, price_csv_threaded, price_fields, BatchSummary, ColumnSet, Field, Layout,
+    RowError, OUTPUT_COLUMNS,
 };
 use tariffs::{Program, RateTable, Schedule};
 
@@ -62,11 +62,39 @@ fn one_at_a_time(table: &RateTable, input: &[u8]) -> (Vec<u8>, Vec<RowError>, Ba
     (out.into_inner().expect("bytes"), errors, s)
 }
 
+/// The chosen columns of a CSV text, rewritten by the csv crate.
+fn select_columns(text: &[u8], set: ColumnSet) -> Vec<u8> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for rec in rdr.records() {
+        let rec = rec.expect("record");
+        let kept: Vec<&str> = rec
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| set.contains(i))
+            .map(|(_, f)| f)
+            .collect();
+        w.write_record(&kept).expect("write");
+    }
+    w.into_inner().expect("bytes")
+}
+
 /// The batch path on `threads` threads.
 fn batch(
     table: &RateTable,
     input: &[u8],
     threads: usize,
+) -> (Vec<u8>, Vec<RowError>, BatchSummary) {
+    batch_with(table, input, threads, Layout::LandedCost)
+}
+
+fn batch_with(
+    table: &RateTable,
+    input: &[u8],
+    threads: usize,
+    layout: Layout,
 ) -> (Vec<u8>, Vec<RowError>, BatchSummary) {
     let mut out = Vec::new();
     let mut errors = Vec::new();
@@ -74,16 +102,8 @@ fn batch(
         errors.push(e.clone());
         Ok(())
     };
-    let s = price_csv_threaded(
-        table,
-        input,
-        &mut out,
-        &mut keep,
-        false,
-        Layout::LandedCost,
-        threads,
-    )
-    .expect("batch");
+    let s = price_csv_threaded(table, input, &mut out, &mut keep, false, layout, threads)
+        .expect("batch");
     (out, errors, s)
 }
 
@@ -302,6 +322,35 @@ fn rows_csv(rows: &[[&str; 12]]) -> Vec<u8> {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// A choice of columns writes exactly those columns of the full output.
+    #[test]
+    fn chosen_columns_are_the_full_outputs(
+        rows in proptest::collection::vec(row(), 1..30),
+        mask in 1u64..(1 << 33),
+    ) {
+        let names: Vec<&str> = OUTPUT_COLUMNS
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| mask & (1 << i) != 0)
+            .map(|(_, &n)| n)
+            .collect();
+        let set: ColumnSet = names.join(",").parse().expect("names");
+        let input = rows_csv(&rows);
+        for schedule in [Schedule::Announced, Schedule::Enacted] {
+            let table = schedule.table().expect("bundled");
+            let (full, errors, _) = batch(table, &input, 1);
+            for threads in [1, 2] {
+                let (out, e, _) = batch_with(table, &input, threads, Layout::Select(set));
+                let expected = select_columns(&full, set);
+                prop_assert_eq!(
+                    String::from_utf8_lossy(&out),
+                    String::from_utf8_lossy(&expected)
+                );
+                prop_assert_eq!(&e, &errors);
+            }
+        }
+    }
 
     /// Rows at the edges of the fast path (and past them) come out as one-at-a-time
     /// pricing gives them, with both schedules and on one and two threads.

@@ -6,7 +6,7 @@ use std::io::Write;
 use rust_decimal::Decimal;
 use tariffs::batch::{
     self, exemption_fields, fmt_money, fmt_pct, price_csv_threaded, price_fields, BatchObserver,
-    BatchSummary, Field, Layout, RowError, ERROR_COLUMNS,
+    BatchSummary, ColumnSet, Field, Layout, RowError, ERROR_COLUMNS,
 };
 use tariffs::{
     BasketLine, BasketReport, Category, CountryCode, Date, Exemption, FeeOutcome, Goods, HtsCode,
@@ -474,7 +474,9 @@ Output: one row per priced input row, in input order (columns in the README).
                         default standard output
     --errors FILE       write rejected rows (line, id, column, value, reason) to FILE;
                         default standard error
-        --strict            stop at the first rejected row
+    --columns LIST      write only these output columns (names separated by commas, kept
+                        in the standard order), e.g. id,origin,total_duty,landed_cost,source
+    --strict            stop at the first rejected row
     --threads N         price on N threads (default: the machine's cores, at most 4); the
                         output is the same, in the same order
     --table FILE        use FILE instead of the bundled table
@@ -483,7 +485,7 @@ Exit codes: 0 all rows priced; 1 some rows rejected; 2 usage error, unreadable i
 invalid table.";
 
 const BATCH_SPEC: Spec = Spec {
-    values: &["output", "errors", "threads"],
+    values: &["output", "errors", "threads", "columns"],
     switches: &["strict", "help"],
     max_positionals: 1,
 };
@@ -585,6 +587,18 @@ pub fn refunds(rest: &[String]) -> Result<u8, Fail> {
 
 fn run_batch(args: &Args, cmd: &str, schedule: Schedule, layout: Layout) -> Result<u8, Fail> {
     let path = input_arg(args, cmd)?;
+    let layout = match (args.value("columns"), layout) {
+        (None, layout) => layout,
+        (Some(list), Layout::LandedCost) => Layout::Select(
+            list.parse::<ColumnSet>()
+                .map_err(|e| Fail::Usage(format!("--columns: {e}")))?,
+        ),
+        (Some(_), _) => {
+            return Err(Fail::Usage(format!(
+                "--columns applies to `tariffs batch`, not `tariffs {cmd}`"
+            )))
+        }
+    };
     let table = load_table(args, schedule)?;
     let input = open_input(path).map_err(Fail::Input)?;
     let mut output = Output::create(args.value("output")).map_err(Fail::Input)?;
