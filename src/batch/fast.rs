@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 use super::format::{basis_of, exemption_parts, push_text, ColumnSet, RowWriter};
 use super::source::Fields;
 use super::stream::{Columns, RowError};
-use super::Field;
+use super::{plain_digits, Field};
 use crate::estimate::{program_exclusion, reciprocal_source, Exemption, Section232};
 use crate::program::GoodsFacts;
 use crate::{
@@ -675,24 +675,8 @@ fn round_div_by(n: i128, d: i128) -> i64 {
 /// fast parser takes them) with at most `scale` decimals, times `10^scale`; `None` for
 /// anything else or beyond [`MAX_CENTS`].
 fn parse_scaled(b: &[u8], scale: u32) -> Option<i64> {
-    if b.is_empty() || b.len() > 19 {
-        return None;
-    }
-    let (mut m, mut decimals, mut point, mut digits) = (0i64, 0u32, false, 0);
-    for &c in b {
-        match c {
-            b'0'..=b'9' => {
-                m = m * 10 + i64::from(c - b'0');
-                digits += 1;
-                if point {
-                    decimals += 1;
-                }
-            }
-            b'.' if !point => point = true,
-            _ => return None,
-        }
-    }
-    if digits == 0 || digits > 18 || decimals > scale {
+    let (m, decimals) = plain_digits(b)?;
+    if decimals > scale {
         return None;
     }
     let v = m.checked_mul(10i64.pow(scale - decimals))?;

@@ -205,45 +205,24 @@ fn push_decimal(out: &mut Vec<u8>, d: Decimal, dp: Option<u32>) {
             scale
         }
     };
-    // Written from the end of a stack buffer: padding zeros, fraction, point, integer part.
-    let mut tmp = [0u8; 48];
-    let mut i = tmp.len();
-    for _ in scale..width {
-        i -= 1;
-        tmp[i] = b'0';
-    }
+    // The fraction's digits (at most 28), then sign, integer part, point, fraction, padding.
     let nonzero = m != 0;
-    for _ in 0..scale {
-        i -= 1;
-        tmp[i] = b'0' + (m % 10) as u8;
+    let mut frac = [b'0'; 28];
+    for slot in frac.iter_mut().take(scale as usize).rev() {
+        *slot = b'0' + (m % 10) as u8;
         m /= 10;
     }
-    if width > 0 {
-        i -= 1;
-        tmp[i] = b'.';
-    }
-    // The integer part two digits at a time.
-    while m >= 100 {
-        let pair = (m % 100) as usize * 2;
-        m /= 100;
-        i -= 2;
-        tmp[i] = DIGIT_PAIRS[pair];
-        tmp[i + 1] = DIGIT_PAIRS[pair + 1];
-    }
-    if m >= 10 {
-        let pair = m as usize * 2;
-        i -= 2;
-        tmp[i] = DIGIT_PAIRS[pair];
-        tmp[i + 1] = DIGIT_PAIRS[pair + 1];
-    } else {
-        i -= 1;
-        tmp[i] = b'0' + m as u8;
-    }
     if d.is_sign_negative() && nonzero {
-        i -= 1;
-        tmp[i] = b'-';
+        out.push(b'-');
     }
-    out.extend_from_slice(&tmp[i..]);
+    let mut int = [0u8; 24];
+    let n = digits(&mut int, m);
+    out.extend_from_slice(&int[..n]);
+    if width > 0 {
+        out.push(b'.');
+        out.extend_from_slice(&frac[..scale as usize]);
+        out.resize(out.len() + (width - scale) as usize, b'0');
+    }
 }
 
 /// Appends a text field, quoted as the csv crate's writer quotes it (when it holds a comma,

@@ -151,7 +151,13 @@ fn number(field: Field, text: &str) -> Result<Decimal, FieldError> {
 /// The common case of a number, parsed without the general parser: up to 18 digits with at
 /// most one decimal point and no sign. `None` for anything else.
 fn plain_decimal(text: &str) -> Option<Decimal> {
-    let b = text.as_bytes();
+    let (m, scale) = plain_digits(text.as_bytes())?;
+    Decimal::try_from_i128_with_scale(i128::from(m), scale).ok()
+}
+
+/// The digits of a plain number (up to 18 digits, at most one decimal point, no sign) as an
+/// integer and the number of decimals: `12.50` is `(1250, 2)`. `None` for anything else.
+pub(super) fn plain_digits(b: &[u8]) -> Option<(i64, u32)> {
     if b.is_empty() || b.len() > 19 {
         return None;
     }
@@ -172,7 +178,7 @@ fn plain_decimal(text: &str) -> Option<Decimal> {
     if digits == 0 || digits > 18 {
         return None;
     }
-    Decimal::try_from_i128_with_scale(i128::from(m), scale).ok()
+    Some((m, scale))
 }
 
 fn optional<T>(

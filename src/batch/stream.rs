@@ -14,7 +14,9 @@ use crate::RateTable;
 /// A row that could not be priced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
-    /// The 1-based line of the input file (the header is line 1).
+    /// The 1-based line of the input the row is on (the header is line 1). Where the input
+    /// holds quoted fields or lone carriage returns, from the first block of lines that does,
+    /// the line as the csv crate counts it: the line after the previous record.
     pub line: u64,
     /// The row's `id`, if it has one.
     pub id: String,
@@ -180,10 +182,21 @@ pub fn price_csv_with(
     price_csv_threaded(table, input, output, observer, strict, layout, 1)
 }
 
-/// [`price_csv_with`] on `threads` threads: the calling thread reads the input and writes
-/// the output, `threads` workers price chunks of rows, and the output keeps the input's
-/// order, byte for byte what one thread writes. With `strict`, or one thread, it runs on
-/// the calling thread alone. Memory is bounded by the chunks in flight.
+/// [`price_csv_with`] on `threads` threads: the calling thread reads the input in blocks of
+/// whole lines and writes the output, `threads` workers split, price and format whole
+/// blocks, and the output keeps the input's order, byte for byte what one thread writes.
+/// With `strict`, or one thread, it runs on the calling thread alone. Memory is bounded by
+/// the blocks in flight.
+///
+/// How a row is read and priced does not change what is written: plain CSV (no quote
+/// characters, no carriage return but before a line feed) is split by hand, anything else
+/// by the csv crate from the first block that is not plain; rows in the common form (a
+/// partner the table knows, amounts with at most two decimals, rates with at most four,
+/// no in-transit or USMCA facts) are priced in integer cents with each partner's treatment
+/// computed once per span of dates between changes of the table, the rest through
+/// [`price_fields`](super::price_fields) and [`format_record`](super::format_record).
+/// `tests/integration/fast_path.rs` holds every combination to the output, rejected rows and
+/// totals of pricing each row alone.
 ///
 /// # Errors
 ///
@@ -422,13 +435,17 @@ fn threaded<R: Read, W: Write>(
         let mut finished = false;
         let mut result = Ok(());
         while !finished || in_flight > 0 {
-            if !finished && in_flight < max_in_flight && result.is_ok() {
+            // Blocks in flight and blocks done but waiting for an earlier one: together bounded.
+            if !finished && in_flight + pending.len() < max_in_flight && result.is_ok() {
+                // Buffers sized once, on this thread, for a block and its output (a row of
+                // the landed-cost layout is about three times its input): they are reused
+                // and rarely grow, so memory stays flat however long the input.
                 let mut job = spare.pop().unwrap_or_else(|| Job {
                     seq: 0,
-                    input: Vec::new(),
+                    input: Vec::with_capacity(THREAD_BLOCK + (1 << 17)),
                     first_line: 0,
                     rows: 0,
-                    out: Vec::new(),
+                    out: Vec::with_capacity(THREAD_BLOCK * 4),
                     errors: Vec::new(),
                     totals: Totals::default(),
                     failed: None,
