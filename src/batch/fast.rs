@@ -48,7 +48,8 @@ const MAX_MFN_E4: i64 = 10_000_000;
 /// whatever the input holds).
 const MAX_NAMES: usize = 4096;
 
-/// Sums of the rows priced here, in cents.
+/// Sums of the rows priced here, in cents. A sum beyond `i128` (some 10^21 rows of the
+/// largest amounts) is not wrapped: `overflow` is set, and the batch reports it.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct CentSums {
     pub priced: u64,
@@ -59,20 +60,30 @@ pub(super) struct CentSums {
     pub reciprocal: i128,
     pub programs: [i128; 4],
     pub ieepa: i128,
+    pub overflow: bool,
 }
 
 impl CentSums {
     pub(super) fn merge(&mut self, o: &CentSums) {
         self.priced += o.priced;
-        self.value += o.value;
-        self.duty += o.duty;
-        self.fees += o.fees;
-        self.landed += o.landed;
-        self.reciprocal += o.reciprocal;
-        for (a, b) in self.programs.iter_mut().zip(o.programs) {
-            *a += b;
+        let mut add = |a: &mut i128, b: i128| match a.checked_add(b) {
+            Some(v) => *a = v,
+            None => self.overflow = true,
+        };
+        for (a, b) in [
+            (&mut self.value, o.value),
+            (&mut self.duty, o.duty),
+            (&mut self.fees, o.fees),
+            (&mut self.landed, o.landed),
+            (&mut self.reciprocal, o.reciprocal),
+            (&mut self.ieepa, o.ieepa),
+        ] {
+            add(a, b);
         }
-        self.ieepa += o.ieepa;
+        for (a, b) in self.programs.iter_mut().zip(o.programs) {
+            add(a, b);
+        }
+        self.overflow |= o.overflow;
     }
 }
 
@@ -618,16 +629,21 @@ impl<'t> FastPricer<'t> {
             scratch.resize(len, 0);
         }
 
-        sums.priced += 1;
-        sums.value += cents;
-        sums.duty += i128::from(total_duty);
-        sums.fees += i128::from(fees);
-        sums.landed += i128::from(landed);
-        sums.reciprocal += i128::from(recip);
-        for (s, cell) in sums.programs.iter_mut().zip(program_cells) {
-            *s += cell.map_or(0, |(_, a)| i128::from(a));
+        let mut programs = [0i128; 4];
+        for (p, cell) in programs.iter_mut().zip(program_cells) {
+            *p = cell.map_or(0, |(_, a)| i128::from(a));
         }
-        sums.ieepa += i128::from(ieepa);
+        sums.merge(&CentSums {
+            priced: 1,
+            value: cents,
+            duty: i128::from(total_duty),
+            fees: i128::from(fees),
+            landed: i128::from(landed),
+            reciprocal: i128::from(recip),
+            programs,
+            ieepa: i128::from(ieepa),
+            overflow: false,
+        });
         Some(())
     }
 }

@@ -725,6 +725,9 @@ impl Totals {
     fn into_summary(mut self, s: &mut BatchSummary) -> Result<(), BatchError> {
         // The fast path's sums, in cents, join the others.
         let c = self.cents;
+        if c.overflow {
+            return Err(BatchError::Overflow);
+        }
         let cents = |v: i128| {
             Decimal::try_from_i128_with_scale(v, crate::money::MONEY_DP)
                 .map_err(|_| BatchError::Overflow)
