@@ -289,6 +289,8 @@ impl<'t> FastPricer<'t> {
         let code = match self.origin(origin) {
             Ok(Some(code)) => code,
             Ok(None) => return Fast::Slow,
+            // The general path reports a field that is not UTF-8 before the origin.
+            Err(_) if !self.all_text(rec) => return Fast::Slow,
             Err(reason) => {
                 return Fast::Rejected(RowError {
                     line: rec.line(),
@@ -310,6 +312,13 @@ impl<'t> FastPricer<'t> {
                 Fast::Slow
             }
         }
+    }
+
+    /// True when every field the batch reads is valid UTF-8.
+    fn all_text(&self, rec: &impl Fields) -> bool {
+        Field::ALL
+            .iter()
+            .all(|&f| std::str::from_utf8(self.field(rec, f)).is_ok())
     }
 
     /// The partner code of an origin's text; `Ok(None)` when the general path should look

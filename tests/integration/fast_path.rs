@@ -364,6 +364,26 @@ proptest! {
 }
 
 #[test]
+fn a_field_that_is_not_utf8_is_reported_before_an_unknown_origin() {
+    let table = RateTable::bundled();
+    let input = b"id,origin,value,mfn\nA\xff,XX,10,1\nB,XX,1\xfe,1\nC,XX,10,1\n";
+    let (_, errors, s) = batch(table, input, 1);
+    assert_eq!((s.rows_read, s.rejected), (3, 3));
+    let got: Vec<_> = errors
+        .iter()
+        .map(|e| (e.line, e.column, e.reason.contains("UTF-8")))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (2, Some("id"), true),
+            (3, Some("value"), true),
+            (4, Some("origin"), false)
+        ]
+    );
+}
+
+#[test]
 fn totals_of_fast_rows_are_exact_decimals() {
     let table = RateTable::bundled();
     let input = b"id,origin,value,mfn\n1,CN,0.01,16.5\n2,CN,0.03,16.5\n";
