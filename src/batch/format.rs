@@ -228,29 +228,31 @@ fn push_decimal(out: &mut Vec<u8>, d: Decimal, dp: Option<u32>) {
 /// Appends a text field, quoted as the csv crate's writer quotes it (when it holds a comma,
 /// a quote or a line break).
 pub(super) fn push_text(out: &mut Vec<u8>, s: &str) {
-    push_text_bytes(out, s.as_bytes());
+    csv_field(s.as_bytes(), |part| out.extend_from_slice(part));
 }
 
-/// [`push_text`] of text already checked to be UTF-8.
-pub(super) fn push_text_bytes(out: &mut Vec<u8>, b: &[u8]) {
-    let special = |c: &u8| matches!(c, b',' | b'"' | b'\n' | b'\r');
-    // Short fields (ids, names, codes) are scanned inline; long ones (sources) with memchr.
-    let quote = if b.len() < 32 {
-        b.iter().any(special)
+/// A text field as CSV writes it, in parts: as it is, or quoted with its quotes doubled.
+fn csv_field(b: &[u8], mut put: impl FnMut(&[u8])) {
+    if !needs_quotes(b) {
+        return put(b);
+    }
+    put(b"\"");
+    for (i, part) in b.split(|&c| c == b'"').enumerate() {
+        if i > 0 {
+            put(b"\"\"");
+        }
+        put(part);
+    }
+    put(b"\"");
+}
+
+/// True when a CSV field must be quoted: it holds a comma, a quote or a line break. Short
+/// fields (ids, names, codes) are scanned inline; long ones (sources) with memchr.
+fn needs_quotes(b: &[u8]) -> bool {
+    if b.len() < 32 {
+        b.iter().any(|c| matches!(c, b',' | b'"' | b'\n' | b'\r'))
     } else {
         memchr::memchr3(b',', b'"', b'\n', b).is_some() || memchr::memchr(b'\r', b).is_some()
-    };
-    if quote {
-        out.push(b'"');
-        for &c in b {
-            if c == b'"' {
-                out.push(b'"');
-            }
-            out.push(c);
-        }
-        out.push(b'"');
-    } else {
-        out.extend_from_slice(b);
     }
 }
 
@@ -374,23 +376,7 @@ impl<'a> RowWriter<'a> {
 
     /// A text field, quoted as [`push_text`] quotes it.
     pub(super) fn text(&mut self, b: &[u8]) {
-        let special = |c: &u8| matches!(c, b',' | b'"' | b'\n' | b'\r');
-        let quote = if b.len() < 32 {
-            b.iter().any(special)
-        } else {
-            memchr::memchr3(b',', b'"', b'\n', b).is_some() || memchr::memchr(b'\r', b).is_some()
-        };
-        if !quote {
-            return self.raw(b);
-        }
-        self.byte(b'"');
-        for &c in b {
-            if c == b'"' {
-                self.byte(b'"');
-            }
-            self.byte(c);
-        }
-        self.byte(b'"');
+        csv_field(b, |part| self.raw(part));
     }
 
     /// Up to 24 bytes written in place by `write`, which returns how many.
@@ -894,6 +880,35 @@ mod tests {
             push_small(&mut fast, |w| w.e4(v));
             push_decimal(&mut slow, Decimal::new(cents, 4), None);
             assert_eq!(fast, slow, "e4 {v}");
+        }
+    }
+
+    #[test]
+    fn text_fields_are_quoted_as_the_csv_crate_quotes_them() {
+        let long = "a, b \"c\" d, and then some more text to pass the inline scan";
+        for text in [
+            "plain",
+            "a,b",
+            "say \"hi\"",
+            "\"",
+            "line\nbreak",
+            "cr\r",
+            "",
+            long,
+        ] {
+            // As a field of a record of two (a lone empty field is written `""`).
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record([text, "x"]).ok();
+            let mut expected = w.into_inner().unwrap_or_default();
+            expected.truncate(expected.len().saturating_sub(3)); // ",x\n"
+            let mut ours = Vec::new();
+            push_text(&mut ours, text);
+            assert_eq!(ours, expected, "{text:?}");
+            let mut buf = [0u8; 128];
+            let mut row = RowWriter::new(&mut buf);
+            row.text(text.as_bytes());
+            let n = row.len();
+            assert_eq!(&buf[..n], &expected[..], "{text:?}");
         }
     }
 
