@@ -3,7 +3,8 @@
 //! Generates a deterministic shipments CSV (default 1,000,000 rows), then, interleaved in one
 //! process for several rounds: (a) the csv crate reading every record as a `ByteRecord` and
 //! writing it back out unchanged, the physical ceiling of a CSV-in, CSV-out tool; (b) the
-//! batch estimator's full path, `tariffs::batch::price_csv_with` (what `tariffs batch` runs).
+//! batch estimator's full path, `tariffs::batch::price_csv_threaded` (what `tariffs batch`
+//! runs), with the output columns and threads given.
 //! Prints rows/s of each, the per-round ratio b/a and its median, and peak memory.
 //!
 //! `cargo bench --bench throughput -- --rows N --rounds R --threads T --schedule enacted

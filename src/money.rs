@@ -56,16 +56,38 @@ fn round_dp(d: Decimal, dp: u32) -> Decimal {
         u64::try_from(d.mantissa().unsigned_abs()),
         10u64.checked_pow(shift),
     ) {
-        let (q, r) = (m / p, m % p);
-        // Half away from zero: round up when the remainder is at least half the divisor.
-        let q = if r >= p - r { q + 1 } else { q };
-        let q = i128::from(q);
+        let q = i128::from(div_round_u64(m, p));
         let signed = if d.is_sign_negative() { -q } else { q };
         if let Ok(rounded) = Decimal::try_from_i128_with_scale(signed, dp) {
             return rounded;
         }
     }
     d.round_dp_with_strategy(dp, ROUNDING)
+}
+
+/// `n / d` for `d > 0`, rounded half away from zero: the policy on the non-negative integer
+/// mantissas of the fast paths (here, and the batch's integer cents).
+#[inline]
+pub(crate) fn div_round(n: u128, d: u128) -> u128 {
+    let (q, r) = (n / d, n % d);
+    // Half away from zero: round up when the remainder is at least half the divisor.
+    if r >= d - r {
+        q + 1
+    } else {
+        q
+    }
+}
+
+/// [`div_round`] in 64 bits, which is cheaper (and, with a constant divisor, a
+/// multiplication).
+#[inline]
+pub(crate) fn div_round_u64(n: u64, d: u64) -> u64 {
+    let (q, r) = (n / d, n % d);
+    if r >= d - r {
+        q + 1
+    } else {
+        q
+    }
 }
 
 /// Rounds a ratio (a fraction such as 0.0216) to [`RATIO_DP`] places with the crate's policy.
@@ -120,9 +142,7 @@ fn ratio_fast(num: Decimal, den: Decimal) -> Option<Decimal> {
             b.checked_mul(10u128.checked_pow(u32::try_from(-e).ok()?)?)?,
         )
     };
-    let (q, r) = (n / d, n % d);
-    let q = if r >= d - r { q + 1 } else { q };
-    let q = i128::try_from(q).ok()?;
+    let q = i128::try_from(div_round(n, d)).ok()?;
     let negative = num.is_sign_negative() != den.is_sign_negative() && q != 0;
     Decimal::try_from_i128_with_scale(if negative { -q } else { q }, RATIO_DP).ok()
 }

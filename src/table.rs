@@ -204,7 +204,7 @@ pub enum ExemptBasis {
 }
 
 impl ExemptBasis {
-    /// The name used in the table's `basis` column: `annex2` or `memo`.
+    /// The name used in the table's `basis` column: `annex2`, `memo` or `section232`.
     pub fn as_str(self) -> &'static str {
         match self {
             ExemptBasis::AnnexII => "annex2",

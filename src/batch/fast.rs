@@ -19,8 +19,9 @@ use rust_decimal::Decimal;
 use super::format::{basis_of, exemption_parts, push_text, ColumnSet, RowWriter};
 use super::source::Fields;
 use super::stream::{Columns, RowError};
-use super::{plain_digits, Field};
+use super::{plain_digits, yes_no, Field};
 use crate::estimate::{program_exclusion, reciprocal_source, Exemption, Section232};
+use crate::money;
 use crate::program::GoodsFacts;
 use crate::{
     CountryCode, Date, ExemptEntry, FeeEntry, FeeKind, HtsCode, Program, RateStatus, RateTable,
@@ -110,7 +111,7 @@ impl Fee {
 
     /// The fee on a value, as `ad_valorem_fee` computes it.
     fn on(self, cents: i64) -> i64 {
-        let raw = round_div::<1_000_000>(i128::from(cents) * i128::from(self.rate_e4));
+        let raw = round_div(i128::from(cents) * i128::from(self.rate_e4), 1_000_000);
         match (self.min, self.max) {
             (Some(min), _) if raw < min => min,
             (_, Some(max)) if raw > max => max,
@@ -380,7 +381,7 @@ impl<'t> FastPricer<'t> {
             Field::Energy,
             Field::Potash,
         ] {
-            if yes_no(self.field(rec, f))? {
+            if flag(self.field(rec, f))? {
                 return None;
             }
         }
@@ -425,7 +426,7 @@ impl<'t> FastPricer<'t> {
             ocean,
             date,
             us_e4,
-            section232: yes_no(self.field(rec, Field::Section232))?,
+            section232: flag(self.field(rec, Field::Section232))?,
         })
     }
 
@@ -497,10 +498,11 @@ impl<'t> FastPricer<'t> {
         } else {
             cents * 10_000
         };
-        let recip_base = round_div::<10_000>(base_e4);
-        let recip = round_div::<10_000_000_000>(base_e4 * i128::from(recip_e4));
-        let mfn = round_div::<1_000_000>(cents * i128::from(r.mfn_e4));
+        let recip_base = round_div(base_e4, 10_000);
+        let recip = round_div(base_e4 * i128::from(recip_e4), 10_000_000_000);
+        let mfn = round_div(cents * i128::from(r.mfn_e4), 1_000_000);
 
+        let section232 = r.section232.then_some(Section232::Unspecified);
         let mut program_cells = [None; 4];
         let (mut total_duty, mut ieepa) = (mfn + recip, recip);
         for ((cell, slot), p) in program_cells.iter_mut().zip(t.programs).zip(Program::ALL) {
@@ -512,12 +514,11 @@ impl<'t> FastPricer<'t> {
                 Program::RussiaOil => goods_exemption().ok()?,
                 Program::Brazil | Program::Section122 => goods_exemption().unwrap_or(None),
             };
-            let section232 = r.section232.then_some(Section232::Unspecified);
             let excluded =
                 program_exclusion(p, r.code, section232, false, row.map(Exemption::AnnexII))
                     .is_some();
             let e4 = if excluded { 0 } else { rate_e4 };
-            let amount = round_div::<1_000_000>(cents * i128::from(e4));
+            let amount = round_div(cents * i128::from(e4), 1_000_000);
             *cell = Some((e4, amount));
             total_duty += amount;
             if p.is_ieepa() {
@@ -535,7 +536,7 @@ impl<'t> FastPricer<'t> {
         let effective = if r.cents == 0 {
             0
         } else {
-            round_div_by(i128::from(total_duty) * 1_000_000, cents)
+            round_div(i128::from(total_duty) * 1_000_000, r.cents.unsigned_abs())
         };
 
         let (name, code, category) = exemption_parts(exemption);
@@ -672,28 +673,16 @@ fn status_exemption(status: RateStatus<'_>) -> Option<Exemption<'_>> {
     }
 }
 
-/// `n / D` rounded half away from zero, for `n >= 0`; a division by a constant, which the
-/// compiler turns into a multiplication. Every result of the fast path fits in `i64`.
+/// `n / d` for `n >= 0`, `d > 0`, with the crate's rounding ([`money::div_round`]): in 64
+/// bits when `n` fits (with a constant `d`, once inlined, a multiplication). Every result of
+/// the fast path fits in `i64`.
 #[inline(always)]
-fn round_div<const D: u64>(n: i128) -> i64 {
+fn round_div(n: i128, d: u64) -> i64 {
+    let n = n.unsigned_abs();
     match u64::try_from(n) {
-        Ok(n) => {
-            let (q, r) = (n / D, n % D);
-            (if r >= D - r { q + 1 } else { q }) as i64
-        }
-        Err(_) => round_div_by(n, i128::from(D)),
+        Ok(n) => money::div_round_u64(n, d) as i64,
+        Err(_) => money::div_round(n, u128::from(d)) as i64,
     }
-}
-
-/// `n / d` rounded half away from zero, for `n >= 0`, `d > 0`.
-fn round_div_by(n: i128, d: i128) -> i64 {
-    if let (Ok(n), Ok(d)) = (u64::try_from(n), u64::try_from(d)) {
-        // The usual case, without a 128-bit division.
-        let (q, r) = (n / d, n % d);
-        return (if r >= d - r { q + 1 } else { q }) as i64;
-    }
-    let (q, r) = (n / d, n % d);
-    (if r >= d - r { q + 1 } else { q }) as i64
 }
 
 /// A plain non-negative decimal (digits and at most one point, as the general path's own
@@ -710,14 +699,11 @@ fn parse_scaled(b: &[u8], scale: u32) -> Option<i64> {
 
 /// A yes/no field as the general path reads it: `Some(false)` for empty and no, `Some(true)`
 /// for yes, `None` for anything else.
-fn yes_no(b: &[u8]) -> Option<bool> {
-    let is = |names: &[&[u8]]| names.iter().any(|n| b.eq_ignore_ascii_case(n));
-    if b.is_empty() || is(&[b"false", b"no", b"n", b"0"]) {
+fn flag(b: &[u8]) -> Option<bool> {
+    if b.is_empty() {
         Some(false)
-    } else if is(&[b"true", b"yes", b"y", b"1"]) {
-        Some(true)
     } else {
-        None
+        yes_no(b)
     }
 }
 

@@ -284,7 +284,7 @@ pub fn parse_shipment<'a>(
     }
     s.section232 = optional(Field::Section232, get(Field::Section232), |t| {
         let is = |names: &[&str]| names.iter().any(|n| t.eq_ignore_ascii_case(n));
-        if let Some(yes) = yes_no(t) {
+        if let Some(yes) = yes_no(t.as_bytes()) {
             Ok(yes.then_some(Section232::Unspecified))
         } else if is(&["autos", "auto", "auto_parts"]) {
             Ok(Some(Section232::Autos))
@@ -331,17 +331,17 @@ pub fn parse_shipment<'a>(
 /// A yes/no field: true/false, yes/no, y/n, 1/0, or empty for no.
 fn flag(field: Field, text: &str) -> Result<bool, FieldError> {
     Ok(optional(field, text, |t| {
-        yes_no(t).ok_or_else(|| field_err(field, t, "not true/false, yes/no or 1/0"))
+        yes_no(t.as_bytes()).ok_or_else(|| field_err(field, t, "not true/false, yes/no or 1/0"))
     })?
     .unwrap_or(false))
 }
 
 /// true/false, yes/no, y/n, 1/0 in any case.
-fn yes_no(t: &str) -> Option<bool> {
-    let is = |names: &[&str]| names.iter().any(|n| t.eq_ignore_ascii_case(n));
-    if is(&["true", "yes", "y", "1"]) {
+pub(super) fn yes_no(t: &[u8]) -> Option<bool> {
+    let is = |names: &[&[u8]]| names.iter().any(|n| t.eq_ignore_ascii_case(n));
+    if is(&[b"true", b"yes", b"y", b"1"]) {
         Some(true)
-    } else if is(&["false", "no", "n", "0"]) {
+    } else if is(&[b"false", b"no", b"n", b"0"]) {
         Some(false)
     } else {
         None

@@ -6,8 +6,8 @@
 //! machine: a record is a non-empty line, a field is what lies between commas. That is
 //! several times cheaper than a general CSV parser, and it lets worker threads split their
 //! own blocks, leaving the reading thread only to cut the input at line feeds. Records are
-//! the same as the csv crate makes of the same text (`tests/integration/batch_input.rs`
-//! compares the two); line numbers are those of the line a record is on, where the csv
+//! the same as the csv crate makes of the same text (this module's tests compare the two
+//! on arbitrary text); line numbers are those of the line a record is on, where the csv
 //! crate would give the line after the previous record (they differ after blank lines and
 //! in files with CRLF line ends).
 
@@ -100,12 +100,13 @@ impl<R: Read> Source<R> {
     }
 
     /// The csv crate's reader over the bytes held and the rest of the input.
-    fn rest(&mut self, held: Vec<u8>, has_headers: bool) -> Option<Rest<R>> {
+    /// Every record is data: a header, if not yet read, is the first record.
+    fn rest(&mut self, held: Vec<u8>) -> Option<Rest<R>> {
         let input = self.input.take()?;
         Some(
             csv::ReaderBuilder::new()
                 .flexible(true)
-                .has_headers(has_headers)
+                .has_headers(false)
                 .buffer_capacity(1 << 16)
                 .from_reader(Cursor::new(held).chain(input)),
         )
@@ -133,7 +134,7 @@ impl<R: Read> Source<R> {
         if first.is_empty() || !plain(first) {
             // A quoted or blank first line: the csv crate reads it all (and drops the byte
             // order mark itself).
-            return match self.rest(buf, false) {
+            return match self.rest(buf) {
                 Some(r) => Ok(Header::Csv(r)),
                 None => Err(BatchError::Read("the input was already taken".into())),
             };
@@ -177,7 +178,7 @@ impl<R: Read> Source<R> {
                 held.insert(0, b'\n');
                 offset -= 1;
             }
-            return match self.rest(held, false) {
+            return match self.rest(held) {
                 Some(r) => Ok(Next::Csv(r, offset)),
                 None => Ok(Next::End),
             };

@@ -244,9 +244,11 @@ pub fn price_csv_threaded(
         totals: Totals::default(),
         strict,
     };
+    // One pricer on this thread, for the plain part and for what the csv crate reads.
+    let mut pricer = Pricer::new(table, &cols, layout);
     if rest.is_none() {
         rest = if threads <= 1 || strict {
-            sequential(table, &cols, layout, &mut src, &mut run)?
+            sequential(&mut pricer, &mut src, &mut run)?
         } else {
             // Larger blocks for workers: fewer hand-overs between threads.
             src.set_block(THREAD_BLOCK);
@@ -255,7 +257,7 @@ pub fn price_csv_threaded(
     }
     if let Some((mut r, offset)) = rest {
         if !run.summary.stopped {
-            csv_rest(table, &cols, layout, &mut r, offset, &mut run)?;
+            csv_rest(&mut pricer, &mut r, offset, &mut run)?;
         }
     }
     run.output.flush()?;
@@ -323,14 +325,11 @@ impl<W: Write> Run<'_, W> {
 
 /// The plain part of the input on the calling thread; the csv crate's reader of the rest,
 /// if the input stops being plain.
-fn sequential<'t, R: Read, W: Write>(
-    table: &'t RateTable,
-    cols: &'t Columns,
-    layout: Layout,
+fn sequential<R: Read, W: Write>(
+    pricer: &mut Pricer<'_>,
     src: &mut Source<R>,
     run: &mut Run<'_, W>,
 ) -> Result<Option<(Rest<R>, u64)>, BatchError> {
-    let mut pricer = Pricer::new(table, cols, layout);
     let mut out = Vec::with_capacity(OUT_FLUSH + 4096);
     let mut commas = Vec::new();
     let mut block = Vec::new();
@@ -338,7 +337,7 @@ fn sequential<'t, R: Read, W: Write>(
         match src.next(block)? {
             Next::Plain(b, first_line) => {
                 for_each_record(&b, first_line, &mut commas, |rec| {
-                    run.price(&mut pricer, rec, &mut out)
+                    run.price(pricer, rec, &mut out)
                 })?;
                 block = b;
                 if run.summary.stopped {
@@ -355,18 +354,15 @@ fn sequential<'t, R: Read, W: Write>(
 
 /// The rest of the input through the csv crate, on the calling thread.
 fn csv_rest<R: Read, W: Write>(
-    table: &RateTable,
-    cols: &Columns,
-    layout: Layout,
+    pricer: &mut Pricer<'_>,
     rdr: &mut csv::Reader<R>,
     line_offset: u64,
     run: &mut Run<'_, W>,
 ) -> Result<(), BatchError> {
-    let mut pricer = Pricer::new(table, cols, layout);
     let mut out = Vec::with_capacity(OUT_FLUSH + 4096);
     let mut rec = csv::ByteRecord::new();
     while read(rdr, &mut rec, line_offset)? {
-        if !run.price(&mut pricer, &rec, &mut out)? {
+        if !run.price(pricer, &rec, &mut out)? {
             break;
         }
     }
@@ -732,6 +728,10 @@ impl Totals {
             Decimal::try_from_i128_with_scale(v, crate::money::MONEY_DP)
                 .map_err(|_| BatchError::Overflow)
         };
+        let mut programs = [Decimal::ZERO; 4];
+        for (p, &v) in programs.iter_mut().zip(&c.programs) {
+            *p = cents(v)?;
+        }
         self.merge(&Totals {
             priced: c.priced,
             value: cents(c.value)?,
@@ -739,12 +739,7 @@ impl Totals {
             fees: cents(c.fees)?,
             landed: cents(c.landed)?,
             reciprocal: cents(c.reciprocal)?,
-            programs: [
-                cents(c.programs[0])?,
-                cents(c.programs[1])?,
-                cents(c.programs[2])?,
-                cents(c.programs[3])?,
-            ],
+            programs,
             ieepa: cents(c.ieepa)?,
             cents: CentSums::default(),
         })?;
