@@ -296,6 +296,45 @@ fn batch_bad_rows_nothing_lost() {
     assert_eq!(left.len(), 2, "{left:?}");
 }
 
+/// `-o` and `--errors` naming something that is not a regular file (a named pipe here; the
+/// same holds for `/dev/null`) write into it: renaming a finished file over it would replace
+/// the pipe or device with a file. A link to a file updates the file and keeps the link.
+#[cfg(unix)]
+#[test]
+fn batch_writes_into_pipes_and_through_links() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tmp("special");
+    let (fifo, real, link) = (dir.join("fifo"), dir.join("real.csv"), dir.join("link.csv"));
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    std::fs::write(&real, "old").expect("file");
+    std::os::unix::fs::symlink(&real, &link).expect("link");
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).expect("reads the pipe"))
+    };
+    let o = run(&[
+        "batch",
+        s(&data("shipments_bad.csv")),
+        "-o",
+        s(&link),
+        "--errors",
+        s(&fifo),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // Checked before waiting for the reader, which waits forever if the pipe was replaced.
+    let kind = std::fs::symlink_metadata(&fifo).expect("fifo").file_type();
+    assert!(kind.is_fifo(), "the pipe is still a pipe");
+    let errors = String::from_utf8(reader.join().expect("reader")).expect("utf-8");
+    assert_eq!(csv_rows(&errors).len(), 8, "{errors}");
+    assert!(std::fs::symlink_metadata(&link)
+        .expect("link")
+        .file_type()
+        .is_symlink());
+    let priced = csv_rows(&std::fs::read_to_string(&real).expect("output"));
+    assert_eq!(priced.len(), 2);
+}
+
 #[test]
 fn batch_strict_stops_and_leaves_no_output() {
     let dir = tmp("strict");

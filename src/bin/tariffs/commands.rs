@@ -490,16 +490,20 @@ const BATCH_SPEC: Spec = Spec {
     max_positionals: 1,
 };
 
-/// Where rejected rows go: a CSV file, or one line each on standard error.
+/// Where rejected rows go: a CSV file, or one line each on standard error (buffered: a
+/// file with many rejected rows would otherwise cost several system calls a row).
 enum ErrorSink {
-    Stderr,
+    Stderr(std::io::BufWriter<std::io::Stderr>),
     File(Box<csv::Writer<Output>>),
 }
 
 impl ErrorSink {
     fn create(path: Option<&str>) -> Result<ErrorSink, Fail> {
         match path {
-            None => Ok(ErrorSink::Stderr),
+            None => Ok(ErrorSink::Stderr(std::io::BufWriter::with_capacity(
+                1 << 16,
+                std::io::stderr(),
+            ))),
             Some(p) => {
                 let mut w = csv::Writer::from_writer(Output::create(Some(p)).map_err(Fail::Input)?);
                 w.write_record(ERROR_COLUMNS)
@@ -511,14 +515,23 @@ impl ErrorSink {
 
     fn report(&mut self, e: &RowError) -> std::io::Result<()> {
         match self {
-            ErrorSink::Stderr => writeln!(std::io::stderr(), "tariffs: rejected {e}"),
+            ErrorSink::Stderr(w) => writeln!(w, "tariffs: rejected {e}"),
             ErrorSink::File(w) => w.write_record(e.record()).map_err(std::io::Error::other),
+        }
+    }
+
+    /// Writes out what is buffered for standard error, before anything else is written there.
+    fn flush(&mut self) {
+        if let ErrorSink::Stderr(w) = self {
+            let _ = w.flush();
         }
     }
 
     fn commit(self) -> Result<(), Fail> {
         match self {
-            ErrorSink::Stderr => Ok(()),
+            ErrorSink::Stderr(mut w) => w
+                .flush()
+                .map_err(|e| Fail::Input(format!("cannot write to standard error: {e}"))),
             ErrorSink::File(w) => w
                 .into_inner()
                 .map_err(|e| Fail::Input(format!("cannot write the error report: {}", e.error())))?
@@ -535,6 +548,7 @@ struct Reporter {
 
 impl BatchObserver for Reporter {
     fn ignored_columns(&mut self, columns: &[String]) {
+        self.errors.flush();
         eprintln!(
             "tariffs: ignoring unknown column(s): {}",
             columns.join(", ")
@@ -545,6 +559,7 @@ impl BatchObserver for Reporter {
     }
     fn progress(&mut self, rows: u64) {
         if self.progress {
+            self.errors.flush();
             eprint!("\r{rows} rows read");
         }
     }

@@ -15,9 +15,12 @@ pub fn open_input(path: &str) -> Result<Box<dyn Read>, String> {
 }
 
 /// Standard output, or a file written under a temporary name and renamed into place by
-/// [`Output::commit`], so that an interrupted run never leaves a half-written result.
+/// [`Output::commit`], so that an interrupted run never leaves a half-written result. A path
+/// that exists and is not a regular file (`/dev/null`, a named pipe, a terminal) is written
+/// in place: renaming over it would replace the device or pipe with a file.
 pub enum Output {
     Stdout(BufWriter<io::Stdout>),
+    Direct(BufWriter<File>),
     File {
         tmp: PathBuf,
         target: PathBuf,
@@ -34,7 +37,22 @@ impl Output {
                 io::stdout(),
             ))),
             Some(p) => {
-                let target = PathBuf::from(p);
+                let mut target = PathBuf::from(p);
+                match std::fs::metadata(&target) {
+                    Ok(m) if !m.is_file() => {
+                        let file = std::fs::OpenOptions::new()
+                            .write(true)
+                            .open(&target)
+                            .map_err(|e| format!("cannot write {p}: {e}"))?;
+                        return Ok(Output::Direct(BufWriter::with_capacity(1 << 16, file)));
+                    }
+                    // A link to a file: the file it links to is replaced, not the link.
+                    Ok(_) => {
+                        target = std::fs::canonicalize(&target)
+                            .map_err(|e| format!("cannot write {p}: {e}"))?;
+                    }
+                    Err(_) => {}
+                }
                 let name = target
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
@@ -60,6 +78,7 @@ impl Output {
     pub fn commit(&mut self) -> io::Result<()> {
         match self {
             Output::Stdout(w) => w.flush(),
+            Output::Direct(w) => w.flush(),
             Output::File {
                 tmp,
                 target,
@@ -80,18 +99,21 @@ impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Output::Stdout(w) => w.write(buf),
+            Output::Direct(w) => w.write(buf),
             Output::File { file, .. } => file.write(buf),
         }
     }
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         match self {
             Output::Stdout(w) => w.write_all(buf),
+            Output::Direct(w) => w.write_all(buf),
             Output::File { file, .. } => file.write_all(buf),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Output::Stdout(w) => w.flush(),
+            Output::Direct(w) => w.flush(),
             Output::File { file, .. } => file.flush(),
         }
     }
