@@ -43,6 +43,11 @@ impl CountryCode {
         std::str::from_utf8(&self.0).unwrap_or("??")
     }
 
+    /// The code's two bytes, upper-case ASCII letters.
+    pub(crate) fn as_bytes(&self) -> &[u8; 2] {
+        &self.0
+    }
+
     /// Index 0..676 for dense lookup tables.
     pub(crate) fn index(self) -> usize {
         usize::from(self.0[0] - b'A') * 26 + usize::from(self.0[1] - b'A')

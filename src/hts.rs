@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::money::DIGIT_PAIRS;
 use crate::Error;
 
 /// An HTSUS code of 4, 6, 8 or 10 digits (heading, subheading, tariff line, statistical
@@ -93,16 +94,17 @@ impl HtsCode {
 
     /// The dotted form in a fixed buffer, and its length.
     pub(crate) fn dotted(self) -> ([u8; 12], usize) {
-        // All ten digits of the left-aligned value, then the dotted form of the first `len`.
-        let mut d = [0u8; 10];
-        let mut v = self.value;
-        for slot in d.iter_mut().rev() {
-            *slot = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
-        let dotted = [
-            d[0], d[1], d[2], d[3], b'.', d[4], d[5], b'.', d[6], d[7], d[8], d[9],
-        ];
+        // All ten digits of the left-aligned value, two at a time, then the dotted form of
+        // the first `len`.
+        let v = self.value;
+        let pair = |n: u64| {
+            let i = (n % 100) as usize * 2;
+            (DIGIT_PAIRS[i], DIGIT_PAIRS[i + 1])
+        };
+        let ((a0, a1), (b0, b1)) = (pair(v / 100_000_000), pair(v / 1_000_000));
+        let (c0, c1) = pair(v / 10_000);
+        let ((d0, d1), (e0, e1)) = (pair(v / 100), pair(v));
+        let dotted = [a0, a1, b0, b1, b'.', c0, c1, b'.', d0, d1, e0, e1];
         // 4 digits: "2709"; 6: "2709.00"; 8: "2709.00.20"; 10: "2709.00.2010".
         let len = match self.len() {
             4 => 4,

@@ -219,6 +219,13 @@ pub(crate) fn ratio(num: Decimal, den: Decimal, what: &'static str) -> Result<De
     overflow(num.checked_div(den).map(round_ratio), what)
 }
 
+/// "00" to "99", for writing two digits at a time.
+pub(crate) const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use super::format::{basis_of, exemption_parts, push_text, ColumnSet, RowWriter};
+use super::format::{basis_of, exemption_parts, push_text, ColumnSet, OutBuf, RowWriter};
 use super::source::Fields;
 use super::stream::{Columns, RowError};
 use super::{plain_digits, yes_no, Field};
@@ -64,7 +64,35 @@ pub(super) struct CentSums {
     pub overflow: bool,
 }
 
+/// The amounts of one priced row, in cents, for [`CentSums::add_row`].
+pub(super) struct RowCents {
+    pub value: i64,
+    pub duty: i64,
+    pub fees: i64,
+    pub landed: i64,
+    pub reciprocal: i64,
+    pub programs: [i64; 4],
+    pub ieepa: i64,
+}
+
 impl CentSums {
+    /// Adds one row. No check is needed: every amount is an `i64`, so a sum of fewer than
+    /// 2^64 rows (`priced` counts them) stays within 2^127; [`CentSums::merge`], which adds
+    /// sums, checks.
+    #[inline]
+    pub(super) fn add_row(&mut self, row: &RowCents) {
+        self.priced += 1;
+        self.value += i128::from(row.value);
+        self.duty += i128::from(row.duty);
+        self.fees += i128::from(row.fees);
+        self.landed += i128::from(row.landed);
+        self.reciprocal += i128::from(row.reciprocal);
+        for (a, b) in self.programs.iter_mut().zip(row.programs) {
+            *a += i128::from(b);
+        }
+        self.ieepa += i128::from(row.ieepa);
+    }
+
     pub(super) fn merge(&mut self, o: &CentSums) {
         self.priced += o.priced;
         let mut add = |a: &mut i128, b: i128| match a.checked_add(b) {
@@ -215,8 +243,8 @@ pub(super) struct FastPricer<'t> {
     codes: Vec<Origin>,
     /// Other spellings (names, lower case, alpha-3).
     names: HashMap<Box<[u8]>, Origin>,
-    /// The line being written.
-    scratch: Vec<u8>,
+    /// Bytes a line is given to be written in, grown when one is longer.
+    room: usize,
     /// The output columns written.
     columns: ColumnSet,
 }
@@ -264,7 +292,7 @@ impl<'t> FastPricer<'t> {
             treatments: Vec::new(),
             codes: vec![Origin::Unseen; 26 * 26],
             names: HashMap::new(),
-            scratch: vec![0; 1024],
+            room: 1024,
             columns,
         }
     }
@@ -280,7 +308,7 @@ impl<'t> FastPricer<'t> {
     pub(super) fn price(
         &mut self,
         rec: &impl Fields,
-        out: &mut Vec<u8>,
+        out: &mut OutBuf,
         sums: &mut CentSums,
     ) -> Fast {
         // Text is checked as UTF-8 field by field where it is used as text (the id, names,
@@ -450,21 +478,8 @@ impl<'t> FastPricer<'t> {
 
     /// Computes the row as `landed_cost` does and writes it as `format_record` does, for the
     /// landed-cost layout; `None` where the general path must decide.
-    fn write(&mut self, r: &Row<'_>, out: &mut Vec<u8>, sums: &mut CentSums) -> Option<()> {
-        let mut scratch = std::mem::take(&mut self.scratch);
-        let written = self.write_with(r, out, sums, &mut scratch);
-        self.scratch = scratch;
-        written
-    }
-
-    fn write_with(
-        &mut self,
-        r: &Row<'_>,
-        out: &mut Vec<u8>,
-        sums: &mut CentSums,
-        scratch: &mut Vec<u8>,
-    ) -> Option<()> {
-        let (table, columns) = (self.table, self.columns);
+    fn write(&mut self, r: &Row<'_>, out: &mut OutBuf, sums: &mut CentSums) -> Option<()> {
+        let (table, columns, mut room) = (self.table, self.columns, self.room);
         let t = self.treatment(r.code, r.date)?;
         let cents = i128::from(r.cents);
 
@@ -540,121 +555,177 @@ impl<'t> FastPricer<'t> {
         };
 
         let (name, code, category) = exemption_parts(exemption);
-        let source: &[u8] = if by_status {
-            &t.source
-        } else {
-            reciprocal_source(exemption, t.status).as_bytes()
+        let priced = Priced {
+            r,
+            t,
+            mfn,
+            recip_e4,
+            recip_base,
+            recip,
+            name,
+            code,
+            category: category.map_or("", |c| c.as_str()),
+            amounts: [mpf, hmf, r.freight, r.insurance, total_duty, fees, landed],
+            effective,
+            source: if by_status {
+                Source::Quoted(&t.source)
+            } else {
+                Source::Text(reciprocal_source(exemption, t.status).as_bytes())
+            },
+            program_cells,
+            ieepa,
         };
-        let format = |w: &mut RowWriter<'_>| {
-            if w.col() {
-                w.text(r.id);
+        // Written in place after the output so far, given more room and written again if
+        // it did not fit.
+        loop {
+            let tail = out.spare(room);
+            let (len, fits) = if columns == ColumnSet::ALL {
+                let mut w = RowWriter::new(tail);
+                priced.write(&mut w);
+                (w.len(), w.fits())
+            } else {
+                let mut w = RowWriter::with_columns(tail, columns);
+                priced.write(&mut w);
+                (w.len(), w.fits())
+            };
+            if fits {
+                out.advance(len);
+                break;
             }
-            if w.col() {
-                w.raw(r.code.as_str().as_bytes());
+            room = len;
+        }
+        self.room = room;
+
+        let mut programs = [0i64; 4];
+        for (p, cell) in programs.iter_mut().zip(program_cells) {
+            *p = cell.map_or(0, |(_, a)| a);
+        }
+        sums.add_row(&RowCents {
+            value: r.cents,
+            duty: total_duty,
+            fees,
+            landed,
+            reciprocal: recip,
+            programs,
+            ieepa,
+        });
+        Some(())
+    }
+}
+
+/// The source column of a row: the treatment's, already quoted, or a text to quote.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Quoted(&'a [u8]),
+    Text(&'a [u8]),
+}
+
+/// A row priced by the fast path, ready to be written.
+struct Priced<'a, 't> {
+    r: &'a Row<'a>,
+    t: &'a Treatment<'t>,
+    mfn: i64,
+    recip_e4: i64,
+    recip_base: i64,
+    recip: i64,
+    name: &'static str,
+    code: Option<HtsCode>,
+    category: &'static str,
+    /// MPF, HMF, freight, insurance, total duty, total fees, landed cost.
+    amounts: [i64; 7],
+    effective: i64,
+    source: Source<'a>,
+    /// Each program's rate and duty, when the partner has a row for it.
+    program_cells: [Option<(i64, i64)>; 4],
+    ieepa: i64,
+}
+
+impl Priced<'_, '_> {
+    /// Writes the row's line, in the columns of the landed-cost layout, as `format_record`
+    /// does. Generic over the writer's column choice, so that the full row is written
+    /// without testing each column.
+    #[inline(always)]
+    fn write<const ALL: bool>(&self, w: &mut RowWriter<'_, ALL>) {
+        let (r, t) = (self.r, self.t);
+        if w.col() {
+            w.text(r.id);
+        }
+        if w.col() {
+            w.raw(r.code.as_bytes());
+        }
+        if w.col() {
+            w.raw(&t.name);
+        }
+        if w.col() {
+            w.date(r.date);
+        }
+        if w.col() {
+            if let Some(h) = r.hts {
+                w.hts(h);
             }
-            if w.col() {
-                w.raw(&t.name);
+        }
+        if w.col() {
+            w.cents(r.cents);
+        }
+        if w.col() {
+            w.e4(r.mfn_e4.unsigned_abs());
+        }
+        if w.col() {
+            w.cents(self.mfn);
+        }
+        if w.col() {
+            w.e4(self.recip_e4.unsigned_abs());
+        }
+        if w.col() {
+            w.cents(self.recip_base);
+        }
+        if w.col() {
+            w.cents(self.recip);
+        }
+        if w.col() {
+            w.raw(t.basis.as_bytes());
+        }
+        if w.col() {
+            w.raw(self.name.as_bytes());
+        }
+        if w.col() {
+            if let Some(code) = self.code {
+                w.hts(code);
             }
+        }
+        if w.col() {
+            w.raw(self.category.as_bytes());
+        }
+        for amount in self.amounts {
             if w.col() {
-                w.date(r.date);
+                w.cents(amount);
             }
+        }
+        if w.col() {
+            w.e4(self.effective.unsigned_abs());
+        }
+        if w.col() {
+            match self.source {
+                Source::Quoted(b) => w.raw(b),
+                Source::Text(b) => w.text(b),
+            }
+        }
+        for cell in self.program_cells {
             if w.col() {
-                if let Some(h) = r.hts {
-                    w.hts(h);
+                if let Some((e4, _)) = cell {
+                    w.e4(e4.unsigned_abs());
                 }
             }
             if w.col() {
-                w.cents(r.cents);
-            }
-            if w.col() {
-                w.e4(r.mfn_e4.unsigned_abs());
-            }
-            if w.col() {
-                w.cents(mfn);
-            }
-            if w.col() {
-                w.e4(recip_e4.unsigned_abs());
-            }
-            if w.col() {
-                w.cents(recip_base);
-            }
-            if w.col() {
-                w.cents(recip);
-            }
-            if w.col() {
-                w.raw(t.basis.as_bytes());
-            }
-            if w.col() {
-                w.raw(name.as_bytes());
-            }
-            if w.col() {
-                if let Some(code) = code {
-                    w.hts(code);
-                }
-            }
-            if w.col() {
-                w.raw(category.map(|c| c.as_str()).unwrap_or("").as_bytes());
-            }
-            for amount in [mpf, hmf, r.freight, r.insurance, total_duty, fees, landed] {
-                if w.col() {
+                if let Some((_, amount)) = cell {
                     w.cents(amount);
                 }
             }
-            if w.col() {
-                w.e4(effective.unsigned_abs());
-            }
-            if w.col() {
-                if by_status {
-                    w.raw(source);
-                } else {
-                    w.text(source);
-                }
-            }
-            for cell in program_cells {
-                if w.col() {
-                    if let Some((e4, _)) = cell {
-                        w.e4(e4.unsigned_abs());
-                    }
-                }
-                if w.col() {
-                    if let Some((_, amount)) = cell {
-                        w.cents(amount);
-                    }
-                }
-            }
-            if w.col() {
-                w.cents(ieepa);
-            }
-            w.byte(b'\n');
-        };
-        // Written into the scratch line, made larger and written again if it was too small.
-        loop {
-            let mut w = RowWriter::with_columns(scratch, columns);
-            format(&mut w);
-            let len = w.len();
-            if w.fits() {
-                out.extend_from_slice(scratch.get(..len)?);
-                break;
-            }
-            scratch.resize(len, 0);
         }
-
-        let mut programs = [0i128; 4];
-        for (p, cell) in programs.iter_mut().zip(program_cells) {
-            *p = cell.map_or(0, |(_, a)| i128::from(a));
+        if w.col() {
+            w.cents(self.ieepa);
         }
-        sums.merge(&CentSums {
-            priced: 1,
-            value: cents,
-            duty: i128::from(total_duty),
-            fees: i128::from(fees),
-            landed: i128::from(landed),
-            reciprocal: i128::from(recip),
-            programs,
-            ieepa: i128::from(ieepa),
-            overflow: false,
-        });
-        Some(())
+        w.byte(b'\n');
     }
 }
 
@@ -700,10 +771,10 @@ fn parse_scaled(b: &[u8], scale: u32) -> Option<i64> {
 /// A yes/no field as the general path reads it: `Some(false)` for empty and no, `Some(true)`
 /// for yes, `None` for anything else.
 fn flag(b: &[u8]) -> Option<bool> {
-    if b.is_empty() {
-        Some(false)
-    } else {
-        yes_no(b)
+    match b {
+        b"" | b"false" | b"0" => Some(false),
+        b"true" | b"1" => Some(true),
+        _ => yes_no(b),
     }
 }
 

@@ -3,6 +3,7 @@
 use rust_decimal::Decimal;
 
 use crate::estimate::{Exemption, LandedCost};
+use crate::money::DIGIT_PAIRS;
 use crate::table::RateStatus;
 use crate::{money, Date, Program, Shipment};
 
@@ -216,7 +217,7 @@ fn push_decimal(out: &mut Vec<u8>, d: Decimal, dp: Option<u32>) {
         out.push(b'-');
     }
     let mut int = [0u8; 24];
-    let n = digits(&mut int, m);
+    let n = digits(&mut int, 0, m);
     out.extend_from_slice(&int[..n]);
     if width > 0 {
         out.push(b'.');
@@ -272,32 +273,69 @@ const POW10: [u64; 20] = {
     p
 };
 
-/// Digits of a non-negative integer below 10^20, written left-aligned into `tmp`; the count.
-fn digits(tmp: &mut [u8; 24], mut m: u64) -> usize {
+/// Digits of a non-negative integer below 10^20, written into `tmp` from `at`; the count.
+#[inline]
+fn digits(tmp: &mut [u8; 24], at: usize, m: u64) -> usize {
     // The digit count from the bit length (log10(2) ~ 1233/4096), corrected by one compare.
     let bits = 64 - (m | 1).leading_zeros() as usize;
     let guess = (bits * 1233) >> 12;
     let n = (guess + usize::from(POW10.get(guess).is_some_and(|&p| m >= p))).max(1);
-    let mut i = n;
-    while m >= 100 {
-        let pair = (m % 100) as usize * 2;
-        m /= 100;
+    if let Ok(small) = u32::try_from(m) {
+        if small < 100_000_000 {
+            // All eight digits at once, less the leading zeros.
+            let eight = eight_digits(small) >> (8 * (8 - n));
+            tmp[at..at + 8].copy_from_slice(&eight.to_le_bytes());
+            return n;
+        }
+    }
+    // Four digits per division, then two, then the last one or two.
+    let (mut m, mut i) = (m, at + n);
+    while m >= 10_000 {
+        let r = (m % 10_000) as usize;
+        m /= 10_000;
+        i -= 4;
+        pair(tmp, i, r / 100);
+        pair(tmp, i + 2, r % 100);
+    }
+    let mut m = m as usize;
+    if m >= 100 {
         i -= 2;
-        tmp[i] = DIGIT_PAIRS[pair];
-        tmp[i + 1] = DIGIT_PAIRS[pair + 1];
+        pair(tmp, i, m % 100);
+        m /= 100;
     }
     if m >= 10 {
-        let pair = m as usize * 2;
-        tmp[0] = DIGIT_PAIRS[pair];
-        tmp[1] = DIGIT_PAIRS[pair + 1];
+        pair(tmp, i - 2, m);
     } else {
-        tmp[0] = b'0' + m as u8;
+        tmp[i - 1] = b'0' + m as u8;
     }
     n
 }
 
+/// The eight decimal digits of `x` (below 10^8, with leading zeros) as ASCII, the first
+/// digit in the lowest byte: the digits are split in lanes of one word (two halves of four
+/// digits, then four pairs, then eight digits), each split a multiplication by a reciprocal.
+#[inline(always)]
+fn eight_digits(x: u32) -> u64 {
+    // Halves: the first four digits in the low 32 bits, the last four in the high.
+    let halves = u64::from(x / 10_000) | u64::from(x % 10_000) << 32;
+    // Each half (below 10^4) divided by 100: (h * 10486) >> 20 is exact there.
+    let hundreds = ((halves * 10_486) >> 20) & 0x0000_007f_0000_007f;
+    let pairs = hundreds | (halves - 100 * hundreds) << 16;
+    // Each pair (below 100) divided by 10: (p * 103) >> 10 is exact there.
+    let tens = ((pairs * 103) >> 10) & 0x000f_000f_000f_000f;
+    let digits = tens | (pairs - 10 * tens) << 8;
+    digits + 0x3030_3030_3030_3030
+}
+
+/// Writes `v` (below 100) as two digits at `tmp[i]`.
+#[inline(always)]
+fn pair(tmp: &mut [u8], i: usize, v: usize) {
+    tmp[i] = DIGIT_PAIRS[v * 2];
+    tmp[i + 1] = DIGIT_PAIRS[v * 2 + 1];
+}
+
 /// Appends what `write` writes with a [`RowWriter`] (at most 32 bytes).
-fn push_small(out: &mut Vec<u8>, write: impl FnOnce(&mut RowWriter<'_>)) {
+fn push_small(out: &mut Vec<u8>, write: impl FnOnce(&mut RowWriter<'_, true>)) {
     let mut tmp = [0u8; 32];
     let mut w = RowWriter::new(&mut tmp);
     write(&mut w);
@@ -305,45 +343,125 @@ fn push_small(out: &mut Vec<u8>, write: impl FnOnce(&mut RowWriter<'_>)) {
     out.extend_from_slice(&tmp[..n.min(32)]);
 }
 
+/// A batch's output lines, written in place: a buffer of zeros of which the first
+/// [`OutBuf::len`] bytes are the lines so far. A line is written straight into the rest
+/// ([`OutBuf::spare`], then [`OutBuf::advance`]), not into a line of its own and copied.
+/// The buffer only grows (to the largest output held at once), so memory stays flat.
+#[derive(Debug, Default)]
+pub(super) struct OutBuf {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl OutBuf {
+    /// An empty output with room for `n` bytes.
+    pub(super) fn with_capacity(n: usize) -> OutBuf {
+        OutBuf {
+            buf: vec![0; n],
+            len: 0,
+        }
+    }
+
+    /// The bytes of the lines so far.
+    pub(super) fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&[])
+    }
+
+    /// Bytes held.
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Drops every line.
+    pub(super) fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Drops what was written after the first `len` bytes.
+    pub(super) fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+
+    /// The bytes after the lines, at least `n` of them.
+    pub(super) fn spare(&mut self, n: usize) -> &mut [u8] {
+        if self.buf.len() - self.len < n {
+            let grown = (self.len + n).max(self.buf.len() * 2);
+            self.buf.resize(grown, 0);
+        }
+        self.buf.get_mut(self.len..).unwrap_or(&mut [])
+    }
+
+    /// Keeps `n` more bytes of [`OutBuf::spare`] as written.
+    pub(super) fn advance(&mut self, n: usize) {
+        self.len = (self.len + n).min(self.buf.len());
+    }
+
+    /// Appends bytes.
+    pub(super) fn extend_from_slice(&mut self, b: &[u8]) {
+        if let Some(dst) = self.spare(b.len()).get_mut(..b.len()) {
+            dst.copy_from_slice(b);
+        }
+        self.advance(b.len());
+    }
+}
+
 /// A line written into a buffer by position: no write checks capacity or moves a length.
 /// Bytes past the end of the buffer are not written but counted, so that a caller whose
 /// buffer was too small learns from [`RowWriter::fits`] and [`RowWriter::len`] how large
 /// to make it and writes again.
-pub(super) struct RowWriter<'a> {
+///
+/// `ALL` is true for a writer of every column ([`RowWriter::new`]): its [`RowWriter::col`]
+/// tests nothing, so that a row written in full is written without a branch per column.
+pub(super) struct RowWriter<'a, const ALL: bool> {
     buf: &'a mut [u8],
     pos: usize,
     /// The columns to write (bit `i` for column `i`), for [`RowWriter::col`].
     mask: u64,
     column: usize,
-    written: bool,
 }
 
-impl<'a> RowWriter<'a> {
-    pub(super) fn new(buf: &'a mut [u8]) -> RowWriter<'a> {
-        RowWriter::with_columns(buf, ColumnSet::ALL)
+impl<'a> RowWriter<'a, true> {
+    /// A writer of every column.
+    pub(super) fn new(buf: &'a mut [u8]) -> RowWriter<'a, true> {
+        RowWriter {
+            buf,
+            pos: 0,
+            mask: ColumnSet::ALL.bits(),
+            column: 0,
+        }
     }
+}
 
+impl<'a> RowWriter<'a, false> {
     /// A writer of the chosen columns of a layout.
-    pub(super) fn with_columns(buf: &'a mut [u8], columns: ColumnSet) -> RowWriter<'a> {
+    pub(super) fn with_columns(buf: &'a mut [u8], columns: ColumnSet) -> RowWriter<'a, false> {
         RowWriter {
             buf,
             pos: 0,
             mask: columns.bits(),
             column: 0,
-            written: false,
         }
     }
+}
 
+impl<const ALL: bool> RowWriter<'_, ALL> {
     /// Moves on to the next column: true (after a separator) when it is written.
-    #[inline]
+    #[inline(always)]
     pub(super) fn col(&mut self) -> bool {
-        let chosen = self.mask & (1u64 << (self.column & 63)) != 0;
+        let column = self.column;
         self.column += 1;
-        if chosen {
-            if self.written {
+        if ALL {
+            if column > 0 {
                 self.byte(b',');
             }
-            self.written = true;
+            return true;
+        }
+        let chosen = self.mask & (1u64 << (column & 63)) != 0;
+        if chosen {
+            // A separator unless no chosen column comes before this one.
+            if self.mask & ((1u64 << (column & 63)) - 1) != 0 {
+                self.byte(b',');
+            }
         }
         chosen
     }
@@ -401,40 +519,41 @@ impl<'a> RowWriter<'a> {
     }
 
     /// An amount given in cents, with two decimals, as [`push_decimal`] writes money.
+    #[inline]
     pub(super) fn cents(&mut self, cents: i64) {
-        if cents < 0 {
-            self.byte(b'-');
-        }
+        let sign = usize::from(cents < 0);
         let c = cents.unsigned_abs();
         self.with(|tmp| {
-            let n = digits(tmp, c / 100);
-            let f = (c % 100) as usize * 2;
+            tmp[0] = b'-'; // kept only for a negative amount
+            let n = sign + digits(tmp, sign, c / 100);
             tmp[n] = b'.';
-            tmp[n + 1] = DIGIT_PAIRS[f];
-            tmp[n + 2] = DIGIT_PAIRS[f + 1];
+            pair(tmp, n + 1, (c % 100) as usize);
             n + 3
         });
     }
 
     /// A non-negative percentage in ten-thousandths of a percent, without trailing zeros.
+    #[inline]
     pub(super) fn e4(&mut self, v: u64) {
         self.with(|tmp| {
-            let mut n = digits(tmp, v / 10_000);
-            let mut frac = v % 10_000;
-            if frac != 0 {
-                let mut width = 4;
-                while frac % 10 == 0 {
-                    frac /= 10;
-                    width -= 1;
-                }
-                tmp[n] = b'.';
-                for i in (0..width).rev() {
-                    tmp[n + 1 + i] = b'0' + (frac % 10) as u8;
-                    frac /= 10;
-                }
-                n += 1 + width;
+            let n = digits(tmp, 0, v / 10_000);
+            let frac = (v % 10_000) as usize;
+            if frac == 0 {
+                return n;
             }
-            n
+            tmp[n] = b'.';
+            pair(tmp, n + 1, frac / 100);
+            pair(tmp, n + 3, frac % 100);
+            let width = if frac % 1000 == 0 {
+                1
+            } else if frac % 100 == 0 {
+                2
+            } else if frac % 10 == 0 {
+                3
+            } else {
+                4
+            };
+            n + 1 + width
         });
     }
 
@@ -461,13 +580,6 @@ impl<'a> RowWriter<'a> {
         self.raw(&dotted[..len]);
     }
 }
-
-/// "00" to "99", for writing two digits at a time.
-const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
-2021222324252627282930313233343536373839\
-4041424344454647484950515253545556575859\
-6061626364656667686970717273747576777879\
-8081828384858687888990919293949596979899";
 
 /// Money with exactly two decimals (amounts are already rounded to the cent).
 pub fn fmt_money(d: Decimal) -> String {
@@ -576,6 +688,12 @@ impl RecordBuf {
     pub fn write_csv_line(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.line);
         out.push(b'\n');
+    }
+
+    /// Appends the record to a batch's output as one CSV line ending in `\n`.
+    pub(super) fn write_line_to(&self, out: &mut OutBuf) {
+        out.extend_from_slice(&self.line);
+        out.extend_from_slice(b"\n");
     }
 
     /// The fields as strings (the CSV line read back).
@@ -861,6 +979,18 @@ pub fn notes(s: &Shipment, c: &LandedCost<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn digits_agree_with_display(m in proptest::prelude::any::<u64>(), small in 0u64..1_000_000_000) {
+            for v in [m / 10, small] {
+                let mut tmp = [0u8; 24];
+                let n = digits(&mut tmp, 1, v);
+                let text = v.to_string();
+                proptest::prop_assert_eq!(&tmp[1..1 + n], text.as_bytes());
+            }
+        }
+    }
 
     #[test]
     fn integer_formatting_agrees_with_decimal_formatting() {

@@ -11,7 +11,7 @@
 //! crate would give the line after the previous record (they differ after blank lines and
 //! in files with CRLF line ends).
 
-use std::io::{Chain, Cursor, ErrorKind, Read};
+use std::io::{Chain, Cursor, Read};
 
 use super::stream::BatchError;
 
@@ -79,23 +79,16 @@ impl<R: Read> Source<R> {
             self.eof = true;
             return Ok(false);
         };
-        let len = buf.len();
-        buf.resize(len + READ, 0);
-        loop {
-            match input.read(&mut buf[len..]) {
-                Ok(n) => {
-                    buf.truncate(len + n);
-                    if n == 0 {
-                        self.eof = true;
-                    }
-                    return Ok(n > 0);
-                }
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    buf.truncate(len);
-                    return Err(BatchError::Read(e.to_string()));
-                }
+        // `read_to_end` of at most READ bytes reads into the vector's spare room without
+        // zeroing it first, and retries an interrupted read.
+        buf.reserve(READ);
+        match input.by_ref().take(READ as u64).read_to_end(buf) {
+            Ok(0) => {
+                self.eof = true;
+                Ok(false)
             }
+            Ok(_) => Ok(true),
+            Err(e) => Err(BatchError::Read(e.to_string())),
         }
     }
 

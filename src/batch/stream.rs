@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use rust_decimal::Decimal;
 
 use super::fast::{CentSums, Fast, FastPricer};
-use super::format::{format_record, RecordBuf};
+use super::format::{format_record, OutBuf, RecordBuf};
 use super::source::{for_each_record, Fields, Header, Next, Rest, Source};
 use super::{price_fields, Field, Layout};
 use crate::estimate::LandedCost;
@@ -307,13 +307,13 @@ impl<W: Write> Run<'_, W> {
         &mut self,
         pricer: &mut Pricer<'_>,
         rec: &impl Fields,
-        out: &mut Vec<u8>,
+        out: &mut OutBuf,
     ) -> Result<bool, BatchError> {
         self.read_rows(1);
         match pricer.price(rec, out, &mut self.totals)? {
             Ok(()) => {
                 if out.len() >= OUT_FLUSH {
-                    self.output.write_all(out)?;
+                    self.output.write_all(out.as_bytes())?;
                     out.clear();
                 }
                 Ok(true)
@@ -330,7 +330,7 @@ fn sequential<R: Read, W: Write>(
     src: &mut Source<R>,
     run: &mut Run<'_, W>,
 ) -> Result<Option<(Rest<R>, u64)>, BatchError> {
-    let mut out = Vec::with_capacity(OUT_FLUSH + 4096);
+    let mut out = OutBuf::with_capacity(OUT_FLUSH + 4096);
     let mut commas = Vec::new();
     let mut block = Vec::new();
     let rest = loop {
@@ -348,7 +348,7 @@ fn sequential<R: Read, W: Write>(
             Next::End => break None,
         }
     };
-    run.output.write_all(&out)?;
+    run.output.write_all(out.as_bytes())?;
     Ok(rest)
 }
 
@@ -359,14 +359,14 @@ fn csv_rest<R: Read, W: Write>(
     line_offset: u64,
     run: &mut Run<'_, W>,
 ) -> Result<(), BatchError> {
-    let mut out = Vec::with_capacity(OUT_FLUSH + 4096);
+    let mut out = OutBuf::with_capacity(OUT_FLUSH + 4096);
     let mut rec = csv::ByteRecord::new();
     while read(rdr, &mut rec, line_offset)? {
         if !run.price(pricer, &rec, &mut out)? {
             break;
         }
     }
-    run.output.write_all(&out)?;
+    run.output.write_all(out.as_bytes())?;
     Ok(())
 }
 
@@ -376,7 +376,7 @@ struct Job {
     input: Vec<u8>,
     first_line: u64,
     rows: u64,
-    out: Vec<u8>,
+    out: OutBuf,
     errors: Vec<RowError>,
     totals: Totals,
     failed: Option<BatchError>,
@@ -441,7 +441,7 @@ fn threaded<R: Read, W: Write>(
                     input: Vec::with_capacity(THREAD_BLOCK + (1 << 17)),
                     first_line: 0,
                     rows: 0,
-                    out: Vec::with_capacity(THREAD_BLOCK * 4),
+                    out: OutBuf::with_capacity(THREAD_BLOCK * 4),
                     errors: Vec::new(),
                     totals: Totals::default(),
                     failed: None,
@@ -482,7 +482,7 @@ fn threaded<R: Read, W: Write>(
                             return Err(e);
                         }
                         run.read_rows(job.rows);
-                        run.output.write_all(&job.out)?;
+                        run.output.write_all(job.out.as_bytes())?;
                         for e in &job.errors {
                             run.reject(e)?;
                         }
@@ -543,7 +543,7 @@ impl<'t> Pricer<'t> {
     fn price(
         &mut self,
         rec: &impl Fields,
-        out: &mut Vec<u8>,
+        out: &mut OutBuf,
         totals: &mut Totals,
     ) -> Result<Result<(), RowError>, BatchError> {
         if let Some(fast) = self.fast.as_mut() {
@@ -562,7 +562,7 @@ impl<'t> Pricer<'t> {
             totals,
         )?;
         if priced.is_ok() {
-            self.buf.write_csv_line(out);
+            self.buf.write_line_to(out);
         }
         Ok(priced)
     }
