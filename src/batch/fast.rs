@@ -16,7 +16,9 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use super::format::{basis_of, exemption_parts, push_text, ColumnSet, OutBuf, RowWriter};
+use super::format::{
+    basis_of, exemption_parts, needs_quotes, push_text, ColumnSet, OutBuf, RowWriter,
+};
 use super::source::Fields;
 use super::stream::{Columns, RowError};
 use super::{plain_digits, yes_no, Field};
@@ -253,6 +255,8 @@ pub(super) struct FastPricer<'t> {
 struct Row<'r> {
     /// Valid UTF-8.
     id: &'r [u8],
+    /// True when the id is written as it is, without quotes.
+    id_plain: bool,
     code: CountryCode,
     cents: i64,
     hts: Option<HtsCode>,
@@ -294,6 +298,14 @@ impl<'t> FastPricer<'t> {
             names: HashMap::new(),
             room: 1024,
             columns,
+        }
+    }
+
+    /// A number field as [`parse_scaled`] reads it, `Some(0)` when empty or absent.
+    fn number(&self, rec: &impl Fields, f: Field, scale: u32) -> Option<i64> {
+        match self.field(rec, f) {
+            b"" => Some(0),
+            b => parse_scaled(b, scale),
         }
     }
 
@@ -391,7 +403,7 @@ impl<'t> FastPricer<'t> {
     }
 
     /// The row's fields, when every one is in the form the fast path takes.
-    fn row<'r>(&self, rec: &'r impl Fields, code: CountryCode) -> Option<Row<'r>> {
+    fn row<'r, R: Fields>(&self, rec: &'r R, code: CountryCode) -> Option<Row<'r>> {
         // Inputs the fast path leaves to the general one when given.
         for f in [
             Field::Category,
@@ -427,30 +439,29 @@ impl<'t> FastPricer<'t> {
             b"ocean" => true,
             _ => TransportMode::from_str(text(Field::Mode)?).ok()? == TransportMode::Ocean,
         };
-        let optional_cents = |f: Field| match self.field(rec, f) {
-            b"" => Some(0),
-            b => parse_scaled(b, 2),
-        };
-        let mfn_e4 = match self.field(rec, Field::Mfn) {
-            b"" => 0,
-            b => parse_scaled(b, 4).filter(|&m| m <= MAX_MFN_E4)?,
-        };
-        let us_e4 = match self.field(rec, Field::UsContent) {
-            b"" => 0,
-            b => parse_scaled(b, 4).filter(|&u| u <= 10_000)?,
-        };
+        let mfn_e4 = self
+            .number(rec, Field::Mfn, 4)
+            .filter(|&m| m <= MAX_MFN_E4)?;
+        let us_e4 = self
+            .number(rec, Field::UsContent, 4)
+            .filter(|&u| u <= 10_000)?;
+        let value = self.field(rec, Field::Value);
+        if value.is_empty() {
+            return None;
+        }
         let id = self.field(rec, Field::Id);
         if !id.is_ascii() && std::str::from_utf8(id).is_err() {
             return None;
         }
         Some(Row {
             id,
+            id_plain: R::PLAIN || !needs_quotes(id),
             code,
-            cents: parse_scaled(self.field(rec, Field::Value), 2)?,
+            cents: self.number(rec, Field::Value, 2)?,
             hts,
             mfn_e4,
-            freight: optional_cents(Field::Freight)?,
-            insurance: optional_cents(Field::Insurance)?,
+            freight: self.number(rec, Field::Freight, 2)?,
+            insurance: self.number(rec, Field::Insurance, 2)?,
             ocean,
             date,
             us_e4,
@@ -648,7 +659,11 @@ impl Priced<'_, '_> {
     fn write<const ALL: bool>(&self, w: &mut RowWriter<'_, ALL>) {
         let (r, t) = (self.r, self.t);
         if w.col() {
-            w.text(r.id);
+            if r.id_plain {
+                w.raw(r.id);
+            } else {
+                w.text(r.id);
+            }
         }
         if w.col() {
             w.raw(r.code.as_bytes());
@@ -764,8 +779,13 @@ fn parse_scaled(b: &[u8], scale: u32) -> Option<i64> {
     if decimals > scale {
         return None;
     }
-    let v = m.checked_mul(10i64.pow(scale - decimals))?;
+    let v = m.checked_mul(pow10(scale - decimals)?)?;
     (v < MAX_CENTS).then_some(v)
+}
+
+/// 10^n for the scales the fast path uses (n at most 4).
+fn pow10(n: u32) -> Option<i64> {
+    [1, 10, 100, 1_000, 10_000].get(n as usize).copied()
 }
 
 /// A yes/no field as the general path reads it: `Some(false)` for empty and no, `Some(true)`

@@ -249,7 +249,7 @@ fn csv_field(b: &[u8], mut put: impl FnMut(&[u8])) {
 
 /// True when a CSV field must be quoted: it holds a comma, a quote or a line break. Short
 /// fields (ids, names, codes) are scanned inline; long ones (sources) with memchr.
-fn needs_quotes(b: &[u8]) -> bool {
+pub(super) fn needs_quotes(b: &[u8]) -> bool {
     if b.len() < 32 {
         b.iter().any(|c| matches!(c, b',' | b'"' | b'\n' | b'\r'))
     } else {

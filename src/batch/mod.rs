@@ -161,24 +161,25 @@ pub(super) fn plain_digits(b: &[u8]) -> Option<(i64, u32)> {
     if b.is_empty() || b.len() > 19 {
         return None;
     }
-    let (mut m, mut scale, mut point, mut digits) = (0i64, 0u32, false, 0);
-    for &c in b {
-        match c {
-            b'0'..=b'9' => {
-                m = m * 10 + i64::from(c - b'0');
-                digits += 1;
-                if point {
-                    scale += 1;
-                }
-            }
-            b'.' if !point => point = true,
-            _ => return None,
+    // The digits' value (19 digits cannot overflow a u64) and where the point is, if any.
+    let (mut m, mut point) = (0u64, b.len());
+    for (i, &c) in b.iter().enumerate() {
+        let d = c.wrapping_sub(b'0');
+        if d < 10 {
+            m = m * 10 + u64::from(d);
+        } else if c == b'.' && point == b.len() {
+            point = i;
+        } else {
+            return None;
         }
     }
+    let digits = b.len() - usize::from(point < b.len());
     if digits == 0 || digits > 18 {
         return None;
     }
-    Some((m, scale))
+    // 18 digits fit in an i64; the decimals are the bytes after the point.
+    let decimals = (b.len() - point).saturating_sub(1) as u32;
+    Some((i64::try_from(m).ok()?, decimals))
 }
 
 fn optional<T>(
@@ -403,3 +404,33 @@ pub use stream::{
     price_csv, price_csv_threaded, price_csv_with, BatchError, BatchObserver, BatchSummary,
     RowError, PROGRESS_EVERY,
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What a plain number is, said the slow way: the text is digits with at most one
+    /// point, 1 to 18 digits, and its value is what the general decimal parser reads.
+    fn spec(b: &[u8]) -> Option<(i64, u32)> {
+        let text = std::str::from_utf8(b).ok()?;
+        let points = text.matches('.').count();
+        let digits = text.chars().filter(char::is_ascii_digit).count();
+        if points > 1 || digits + points != text.len() || !(1..=18).contains(&digits) {
+            return None;
+        }
+        let d = Decimal::from_str_exact(text.strip_suffix('.').unwrap_or(text)).ok()?;
+        let scale = text.find('.').map_or(0, |p| text.len() - p - 1) as u32;
+        Some((
+            i64::try_from(d.mantissa() * 10i128.pow(scale - d.scale())).ok()?,
+            scale,
+        ))
+    }
+
+    proptest! {
+        #[test]
+        fn plain_digits_is_the_plain_number(text in "[0-9.]{0,21}|[0-9 .x+-]{0,6}") {
+            prop_assert_eq!(plain_digits(text.as_bytes()), spec(text.as_bytes()), "{:?}", text);
+        }
+    }
+}

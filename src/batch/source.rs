@@ -204,6 +204,9 @@ fn split_fields(line: &[u8], rec: &mut csv::ByteRecord) {
 
 /// A record's fields and line, wherever the record comes from.
 pub(super) trait Fields {
+    /// True when no field can hold a comma, a quote or a line break (the records of a
+    /// plain block), so that every field is written to CSV as it is.
+    const PLAIN: bool;
     /// The bytes of field `i`, if the record has one.
     fn field(&self, i: usize) -> Option<&[u8]>;
     /// The line number of the record.
@@ -211,6 +214,7 @@ pub(super) trait Fields {
 }
 
 impl Fields for csv::ByteRecord {
+    const PLAIN: bool = false;
     fn field(&self, i: usize) -> Option<&[u8]> {
         self.get(i)
     }
@@ -228,6 +232,7 @@ pub(super) struct Line<'a> {
 }
 
 impl Fields for Line<'_> {
+    const PLAIN: bool = true;
     fn field(&self, i: usize) -> Option<&[u8]> {
         let start = match i {
             0 => 0,
