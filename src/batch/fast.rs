@@ -679,8 +679,11 @@ impl Priced<'_, '_> {
                 w.hts(h);
             }
         }
+        // Amounts that often equal one written before (the reciprocal base and the customs
+        // value, total fees and MPF, IEEPA duty and reciprocal duty) are copied from it.
+        let mut value = None;
         if w.col() {
-            w.cents(r.cents);
+            value = Some(w.cents_at(r.cents));
         }
         if w.col() {
             w.e4(r.mfn_e4.unsigned_abs());
@@ -692,10 +695,11 @@ impl Priced<'_, '_> {
             w.e4(self.recip_e4.unsigned_abs());
         }
         if w.col() {
-            w.cents(self.recip_base);
+            w.cents_again(self.recip_base, value);
         }
+        let mut recip = None;
         if w.col() {
-            w.cents(self.recip);
+            recip = Some(w.cents_at(self.recip));
         }
         if w.col() {
             w.raw(t.basis.as_bytes());
@@ -711,9 +715,14 @@ impl Priced<'_, '_> {
         if w.col() {
             w.raw(self.category.as_bytes());
         }
-        for amount in self.amounts {
+        let mut mpf = None;
+        for (i, amount) in self.amounts.into_iter().enumerate() {
             if w.col() {
-                w.cents(amount);
+                match i {
+                    0 => mpf = Some(w.cents_at(amount)),
+                    5 => w.cents_again(amount, mpf),
+                    _ => w.cents(amount),
+                }
             }
         }
         if w.col() {
@@ -738,7 +747,7 @@ impl Priced<'_, '_> {
             }
         }
         if w.col() {
-            w.cents(self.ieepa);
+            w.cents_again(self.ieepa, recip);
         }
         w.byte(b'\n');
     }

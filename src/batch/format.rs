@@ -327,6 +327,30 @@ fn eight_digits(x: u32) -> u64 {
     digits + 0x3030_3030_3030_3030
 }
 
+/// Copies `src` (at most 16 bytes) to the start of `dst` (16 bytes) with fixed-size
+/// copies: two overlapping words for 8 bytes or more, two overlapping halves for 4 to 7.
+#[inline(always)]
+fn small_copy(dst: &mut [u8], src: &[u8]) {
+    fn copy<const N: usize>(dst: &mut [u8], at: usize, src: &[u8]) {
+        if let (Some(d), Some(s)) = (dst.get_mut(at..at + N), src.get(at..at + N)) {
+            let s: &[u8; N] = s.try_into().unwrap_or(&[0; N]);
+            d.copy_from_slice(s);
+        }
+    }
+    let n = src.len();
+    if n >= 8 {
+        copy::<8>(dst, 0, src);
+        copy::<8>(dst, n - 8, src);
+    } else if n >= 4 {
+        copy::<4>(dst, 0, src);
+        copy::<4>(dst, n - 4, src);
+    } else {
+        for (d, &s) in dst.iter_mut().zip(src) {
+            *d = s;
+        }
+    }
+}
+
 /// Writes `v` (below 100) as two digits at `tmp[i]`.
 #[inline(always)]
 fn pair(tmp: &mut [u8], i: usize, v: usize) {
@@ -403,6 +427,14 @@ impl OutBuf {
         }
         self.advance(b.len());
     }
+}
+
+/// An amount written on a line, and where.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Written {
+    cents: i64,
+    start: usize,
+    len: usize,
 }
 
 /// A line written into a buffer by position: no write checks capacity or moves a length.
@@ -486,10 +518,36 @@ impl<const ALL: bool> RowWriter<'_, ALL> {
 
     #[inline]
     pub(super) fn raw(&mut self, b: &[u8]) {
+        // Up to 16 bytes as two (overlapping) fixed-size copies, not a call to memcpy.
+        if b.len() <= 16 {
+            if let Some(dst) = self.buf.get_mut(self.pos..self.pos + 16) {
+                small_copy(dst, b);
+                self.pos += b.len();
+                return;
+            }
+        }
         if let Some(dst) = self.buf.get_mut(self.pos..self.pos + b.len()) {
             dst.copy_from_slice(b);
         }
         self.pos += b.len();
+    }
+
+    /// Writes again `len` bytes written before on this line, from `start`.
+    #[inline]
+    pub(super) fn repeat(&mut self, start: usize, len: usize) {
+        let end = self.pos + len;
+        if len <= 16 && start + 16 <= self.pos {
+            let mut copy = [0u8; 16];
+            if let Some(src) = self.buf.get(start..start + 16) {
+                copy.copy_from_slice(src);
+            }
+            self.raw(copy.get(..len).unwrap_or(&[]));
+        } else if end <= self.buf.len() && start + len <= self.pos {
+            self.buf.copy_within(start..start + len, self.pos);
+            self.pos = end;
+        } else {
+            self.pos = end;
+        }
     }
 
     /// A text field, quoted as [`push_text`] quotes it.
@@ -530,6 +588,29 @@ impl<const ALL: bool> RowWriter<'_, ALL> {
             pair(tmp, n + 1, (c % 100) as usize);
             n + 3
         });
+    }
+
+    /// [`RowWriter::cents`], remembering where it was written, for
+    /// [`RowWriter::cents_again`].
+    #[inline]
+    pub(super) fn cents_at(&mut self, cents: i64) -> Written {
+        let start = self.pos;
+        self.cents(cents);
+        Written {
+            cents,
+            start,
+            len: self.pos - start,
+        }
+    }
+
+    /// [`RowWriter::cents`], copying the text of an equal amount written before on this
+    /// line instead of writing it anew.
+    #[inline]
+    pub(super) fn cents_again(&mut self, cents: i64, before: Option<Written>) {
+        match before {
+            Some(b) if b.cents == cents => self.repeat(b.start, b.len),
+            _ => self.cents(cents),
+        }
     }
 
     /// A non-negative percentage in ten-thousandths of a percent, without trailing zeros.
