@@ -508,91 +508,41 @@ impl<const ALL: bool> RowWriter<'_, ALL> {
         self.pos <= self.buf.len()
     }
 
-    #[inline]
+    // Every write below is a free function of the buffer and the position that returns the
+    // new position: the writer itself is never handed to a function that is not inlined,
+    // so its position and column stay in registers while a line is written.
+
+    #[inline(always)]
     pub(super) fn byte(&mut self, b: u8) {
-        if let Some(slot) = self.buf.get_mut(self.pos) {
-            *slot = b;
-        }
-        self.pos += 1;
+        self.pos = put_byte(self.buf, self.pos, b);
     }
 
-    #[inline]
+    #[inline(always)]
     pub(super) fn raw(&mut self, b: &[u8]) {
-        // Up to 16 bytes as two (overlapping) fixed-size copies, not a call to memcpy.
-        if b.len() <= 16 {
-            if let Some(dst) = self.buf.get_mut(self.pos..self.pos + 16) {
-                small_copy(dst, b);
-                self.pos += b.len();
-                return;
-            }
-        }
-        if let Some(dst) = self.buf.get_mut(self.pos..self.pos + b.len()) {
-            dst.copy_from_slice(b);
-        }
-        self.pos += b.len();
+        self.pos = put_raw(self.buf, self.pos, b);
     }
 
     /// Writes again `len` bytes written before on this line, from `start`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn repeat(&mut self, start: usize, len: usize) {
-        let end = self.pos + len;
-        if len <= 16 && start + 16 <= self.pos {
-            let mut copy = [0u8; 16];
-            if let Some(src) = self.buf.get(start..start + 16) {
-                copy.copy_from_slice(src);
-            }
-            self.raw(copy.get(..len).unwrap_or(&[]));
-        } else if end <= self.buf.len() && start + len <= self.pos {
-            self.buf.copy_within(start..start + len, self.pos);
-            self.pos = end;
-        } else {
-            self.pos = end;
-        }
+        self.pos = put_again(self.buf, self.pos, start, len);
     }
 
     /// A text field, quoted as [`push_text`] quotes it.
+    #[inline(always)]
     pub(super) fn text(&mut self, b: &[u8]) {
-        csv_field(b, |part| self.raw(part));
-    }
-
-    /// Up to 24 bytes written in place by `write`, which returns how many.
-    #[inline]
-    fn with(&mut self, write: impl FnOnce(&mut [u8; 24]) -> usize) {
-        let n = match self
-            .buf
-            .get_mut(self.pos..self.pos + 24)
-            .and_then(|tail| <&mut [u8; 24]>::try_from(tail).ok())
-        {
-            Some(tail) => write(tail),
-            None => {
-                let mut tmp = [0u8; 24];
-                let n = write(&mut tmp);
-                if let Some(dst) = self.buf.get_mut(self.pos..self.pos + n) {
-                    dst.copy_from_slice(&tmp[..n]);
-                }
-                n
-            }
-        };
-        self.pos += n;
+        self.pos = put_text(self.buf, self.pos, b);
     }
 
     /// An amount given in cents, with two decimals, as [`push_decimal`] writes money.
-    #[inline]
+    #[inline(always)]
     pub(super) fn cents(&mut self, cents: i64) {
-        let sign = usize::from(cents < 0);
-        let c = cents.unsigned_abs();
-        self.with(|tmp| {
-            tmp[0] = b'-'; // kept only for a negative amount
-            let n = sign + digits(tmp, sign, c / 100);
-            tmp[n] = b'.';
-            pair(tmp, n + 1, (c % 100) as usize);
-            n + 3
-        });
+        self.pos = put_small(self.buf, self.pos, |tmp| cents_into(tmp, cents));
     }
 
     /// [`RowWriter::cents`], remembering where it was written, for
     /// [`RowWriter::cents_again`].
-    #[inline]
+    #[inline(always)]
     pub(super) fn cents_at(&mut self, cents: i64) -> Written {
         let start = self.pos;
         self.cents(cents);
@@ -605,7 +555,7 @@ impl<const ALL: bool> RowWriter<'_, ALL> {
 
     /// [`RowWriter::cents`], copying the text of an equal amount written before on this
     /// line instead of writing it anew.
-    #[inline]
+    #[inline(always)]
     pub(super) fn cents_again(&mut self, cents: i64, before: Option<Written>) {
         match before {
             Some(b) if b.cents == cents => self.repeat(b.start, b.len),
@@ -614,52 +564,155 @@ impl<const ALL: bool> RowWriter<'_, ALL> {
     }
 
     /// A non-negative percentage in ten-thousandths of a percent, without trailing zeros.
-    #[inline]
+    #[inline(always)]
     pub(super) fn e4(&mut self, v: u64) {
-        self.with(|tmp| {
-            let n = digits(tmp, 0, v / 10_000);
-            let frac = (v % 10_000) as usize;
-            if frac == 0 {
-                return n;
-            }
-            tmp[n] = b'.';
-            pair(tmp, n + 1, frac / 100);
-            pair(tmp, n + 3, frac % 100);
-            let width = if frac % 1000 == 0 {
-                1
-            } else if frac % 100 == 0 {
-                2
-            } else if frac % 10 == 0 {
-                3
-            } else {
-                4
-            };
-            n + 1 + width
-        });
+        self.pos = put_small(self.buf, self.pos, |tmp| e4_into(tmp, v));
     }
 
     /// A date as `YYYY-MM-DD`.
+    #[inline(always)]
     pub(super) fn date(&mut self, d: Date) {
-        let (y, m, day) = (d.year(), d.month(), d.day());
-        self.raw(&[
-            b'0' + (y / 1000 % 10) as u8,
-            b'0' + (y / 100 % 10) as u8,
-            b'0' + (y / 10 % 10) as u8,
-            b'0' + (y % 10) as u8,
-            b'-',
-            b'0' + m / 10,
-            b'0' + m % 10,
-            b'-',
-            b'0' + day / 10,
-            b'0' + day % 10,
-        ]);
+        self.pos = put_raw(self.buf, self.pos, &date_text(d));
     }
 
     /// An HTS code in its dotted form.
+    #[inline(always)]
     pub(super) fn hts(&mut self, code: crate::HtsCode) {
         let (dotted, len) = code.dotted();
-        self.raw(&dotted[..len]);
+        self.pos = put_raw(self.buf, self.pos, dotted.get(..len).unwrap_or(&[]));
     }
+}
+
+/// Writes a byte at `pos` if it is in the buffer; the position after it.
+#[inline(always)]
+fn put_byte(buf: &mut [u8], pos: usize, b: u8) -> usize {
+    if let Some(slot) = buf.get_mut(pos) {
+        *slot = b;
+    }
+    pos + 1
+}
+
+/// Writes bytes at `pos`, as far as the buffer goes; the position after them.
+#[inline]
+fn put_raw(buf: &mut [u8], pos: usize, b: &[u8]) -> usize {
+    // Up to 16 bytes as two (overlapping) fixed-size copies, not a call to memcpy.
+    if b.len() <= 16 {
+        if let Some(dst) = buf.get_mut(pos..pos + 16) {
+            small_copy(dst, b);
+            return pos + b.len();
+        }
+    }
+    if let Some(dst) = buf.get_mut(pos..pos + b.len()) {
+        dst.copy_from_slice(b);
+    }
+    pos + b.len()
+}
+
+/// Writes at `pos` again the `len` bytes written at `start`; the position after them.
+#[inline]
+fn put_again(buf: &mut [u8], pos: usize, start: usize, len: usize) -> usize {
+    if len <= 16 && start + 16 <= pos {
+        let mut copy = [0u8; 16];
+        if let Some(src) = buf.get(start..start + 16) {
+            copy.copy_from_slice(src);
+        }
+        put_raw(buf, pos, copy.get(..len).unwrap_or(&[]))
+    } else {
+        if pos + len <= buf.len() && start + len <= pos {
+            buf.copy_within(start..start + len, pos);
+        }
+        pos + len
+    }
+}
+
+/// Writes a text field at `pos`, quoted as [`push_text`] quotes it; the position after it.
+fn put_text(buf: &mut [u8], pos: usize, b: &[u8]) -> usize {
+    let mut pos = pos;
+    csv_field(b, |part| pos = put_raw(buf, pos, part));
+    pos
+}
+
+/// Writes at `pos` what `write` writes into 24 bytes (returning how many); the position
+/// after it.
+#[inline(always)]
+fn put_small(buf: &mut [u8], pos: usize, write: impl FnOnce(&mut [u8; 24]) -> usize) -> usize {
+    match buf
+        .get_mut(pos..pos + 24)
+        .and_then(|tail| <&mut [u8; 24]>::try_from(tail).ok())
+    {
+        Some(tail) => pos + write(tail),
+        None => put_small_at_end(buf, pos, write),
+    }
+}
+
+/// [`put_small`] near the end of the buffer: through a copy, as far as the buffer goes.
+#[cold]
+#[inline(never)]
+fn put_small_at_end(
+    buf: &mut [u8],
+    pos: usize,
+    write: impl FnOnce(&mut [u8; 24]) -> usize,
+) -> usize {
+    let mut tmp = [0u8; 24];
+    let n = write(&mut tmp);
+    if let (Some(dst), Some(src)) = (buf.get_mut(pos..pos + n), tmp.get(..n)) {
+        dst.copy_from_slice(src);
+    }
+    pos + n
+}
+
+/// An amount in cents with two decimals, into `tmp`; how many bytes.
+#[inline]
+fn cents_into(tmp: &mut [u8; 24], cents: i64) -> usize {
+    let sign = usize::from(cents < 0);
+    let c = cents.unsigned_abs();
+    tmp[0] = b'-'; // kept only for a negative amount
+    let n = sign + digits(tmp, sign, c / 100);
+    tmp[n] = b'.';
+    pair(tmp, n + 1, (c % 100) as usize);
+    n + 3
+}
+
+/// A non-negative percentage in ten-thousandths of a percent, without trailing zeros,
+/// into `tmp`; how many bytes.
+#[inline]
+fn e4_into(tmp: &mut [u8; 24], v: u64) -> usize {
+    let n = digits(tmp, 0, v / 10_000);
+    let frac = (v % 10_000) as usize;
+    if frac == 0 {
+        return n;
+    }
+    tmp[n] = b'.';
+    pair(tmp, n + 1, frac / 100);
+    pair(tmp, n + 3, frac % 100);
+    let width = if frac % 1000 == 0 {
+        1
+    } else if frac % 100 == 0 {
+        2
+    } else if frac % 10 == 0 {
+        3
+    } else {
+        4
+    };
+    n + 1 + width
+}
+
+/// A date as `YYYY-MM-DD`.
+#[inline]
+fn date_text(d: Date) -> [u8; 10] {
+    let (y, m, day) = (d.year(), d.month(), d.day());
+    [
+        b'0' + (y / 1000 % 10) as u8,
+        b'0' + (y / 100 % 10) as u8,
+        b'0' + (y / 10 % 10) as u8,
+        b'0' + (y % 10) as u8,
+        b'-',
+        b'0' + m / 10,
+        b'0' + m % 10,
+        b'-',
+        b'0' + day / 10,
+        b'0' + day % 10,
+    ]
 }
 
 /// Money with exactly two decimals (amounts are already rounded to the cent).
