@@ -233,6 +233,11 @@ enum Origin {
 pub(super) struct FastPricer<'t> {
     table: &'t RateTable,
     cols: [Option<usize>; Field::ALL.len()],
+    /// The input's columns for facts the fast path leaves to the general one when given
+    /// (category, entry type, loaded, MFN general) or when yes (USMCA, transshipped,
+    /// energy, potash).
+    leave_if_given: Vec<usize>,
+    leave_if_yes: Vec<usize>,
     /// Every date on which a rate, program or fee row starts or ends, sorted (as
     /// [`date_key`]s).
     bounds: Vec<u32>,
@@ -263,6 +268,9 @@ struct Row<'r> {
     mfn_e4: i64,
     freight: i64,
     insurance: i64,
+    /// The customs value, MFN rate, freight and insurance as given, where the output
+    /// writes them the same (empty where it does not): copied, not formatted again.
+    texts: [&'r [u8]; 4],
     ocean: bool,
     date: Date,
     us_e4: i64,
@@ -290,6 +298,24 @@ impl<'t> FastPricer<'t> {
         FastPricer {
             table,
             cols: cols.0,
+            leave_if_given: [
+                Field::Category,
+                Field::EntryType,
+                Field::Loaded,
+                Field::MfnGeneral,
+            ]
+            .iter()
+            .filter_map(|&f| cols.0[f as usize])
+            .collect(),
+            leave_if_yes: [
+                Field::Usmca,
+                Field::Transshipped,
+                Field::Energy,
+                Field::Potash,
+            ]
+            .iter()
+            .filter_map(|&f| cols.0[f as usize])
+            .collect(),
             // Zeroed memory: pages never touched cost nothing.
             slots: vec![0; 26 * 26 * (bounds.len() + 1)],
             bounds,
@@ -298,14 +324,6 @@ impl<'t> FastPricer<'t> {
             names: HashMap::new(),
             room: 1024,
             columns,
-        }
-    }
-
-    /// A number field as [`parse_scaled`] reads it, `Some(0)` when empty or absent.
-    fn number(&self, rec: &impl Fields, f: Field, scale: u32) -> Option<i64> {
-        match self.field(rec, f) {
-            b"" => Some(0),
-            b => parse_scaled(b, scale),
         }
     }
 
@@ -404,24 +422,15 @@ impl<'t> FastPricer<'t> {
 
     /// The row's fields, when every one is in the form the fast path takes.
     fn row<'r, R: Fields>(&self, rec: &'r R, code: CountryCode) -> Option<Row<'r>> {
-        // Inputs the fast path leaves to the general one when given.
-        for f in [
-            Field::Category,
-            Field::EntryType,
-            Field::Loaded,
-            Field::MfnGeneral,
-        ] {
-            if !self.field(rec, f).is_empty() {
+        // Inputs the fast path leaves to the general one when given (only the columns the
+        // input has are looked at).
+        for &i in &self.leave_if_given {
+            if !rec.field(i).unwrap_or(b"").is_empty() {
                 return None;
             }
         }
-        for f in [
-            Field::Usmca,
-            Field::Transshipped,
-            Field::Energy,
-            Field::Potash,
-        ] {
-            if flag(self.field(rec, f))? {
+        for &i in &self.leave_if_yes {
+            if flag(rec.field(i).unwrap_or(b""))? {
                 return None;
             }
         }
@@ -439,16 +448,19 @@ impl<'t> FastPricer<'t> {
             b"ocean" => true,
             _ => TransportMode::from_str(text(Field::Mode)?).ok()? == TransportMode::Ocean,
         };
-        let mfn_e4 = self
-            .number(rec, Field::Mfn, 4)
-            .filter(|&m| m <= MAX_MFN_E4)?;
-        let us_e4 = self
-            .number(rec, Field::UsContent, 4)
-            .filter(|&u| u <= 10_000)?;
+        let (mfn_e4, mfn_text) = number(self.field(rec, Field::Mfn), 4, is_written_e4)?;
+        let (us_e4, _) = number(self.field(rec, Field::UsContent), 4, |_| false)?;
+        if mfn_e4 > MAX_MFN_E4 || us_e4 > 10_000 {
+            return None;
+        }
         let value = self.field(rec, Field::Value);
         if value.is_empty() {
             return None;
         }
+        let (cents, value_text) = number(value, 2, is_written_cents)?;
+        let (freight, freight_text) = number(self.field(rec, Field::Freight), 2, is_written_cents)?;
+        let (insurance, insurance_text) =
+            number(self.field(rec, Field::Insurance), 2, is_written_cents)?;
         let id = self.field(rec, Field::Id);
         if !id.is_ascii() && std::str::from_utf8(id).is_err() {
             return None;
@@ -457,11 +469,12 @@ impl<'t> FastPricer<'t> {
             id,
             id_plain: R::PLAIN || !needs_quotes(id),
             code,
-            cents: self.number(rec, Field::Value, 2)?,
+            cents,
             hts,
             mfn_e4,
-            freight: self.number(rec, Field::Freight, 2)?,
-            insurance: self.number(rec, Field::Insurance, 2)?,
+            freight,
+            insurance,
+            texts: [value_text, mfn_text, freight_text, insurance_text],
             ocean,
             date,
             us_e4,
@@ -681,12 +694,17 @@ impl Priced<'_, '_> {
         }
         // Amounts that often equal one written before (the reciprocal base and the customs
         // value, total fees and MPF, IEEPA duty and reciprocal duty) are copied from it.
+        let [value_text, mfn_text, freight_text, insurance_text] = r.texts;
         let mut value = None;
         if w.col() {
-            value = Some(w.cents_at(r.cents));
+            value = Some(w.cents_as(r.cents, value_text));
         }
         if w.col() {
-            w.e4(r.mfn_e4.unsigned_abs());
+            if mfn_text.is_empty() {
+                w.e4(r.mfn_e4.unsigned_abs());
+            } else {
+                w.raw(mfn_text);
+            }
         }
         if w.col() {
             w.cents(self.mfn);
@@ -720,6 +738,8 @@ impl Priced<'_, '_> {
             if w.col() {
                 match i {
                     0 => mpf = Some(w.cents_at(amount)),
+                    2 => _ = w.cents_as(amount, freight_text),
+                    3 => _ = w.cents_as(amount, insurance_text),
                     5 => w.cents_again(amount, mpf),
                     _ => w.cents(amount),
                 }
@@ -795,6 +815,43 @@ fn parse_scaled(b: &[u8], scale: u32) -> Option<i64> {
 /// 10^n for the scales the fast path uses (n at most 4).
 fn pow10(n: u32) -> Option<i64> {
     [1, 10, 100, 1_000, 10_000].get(n as usize).copied()
+}
+
+/// A number field as [`parse_scaled`] reads it (`0` when empty), and the field itself when
+/// `written` says the output writes that number the same way (else empty).
+fn number(b: &[u8], scale: u32, written: fn(&[u8]) -> bool) -> Option<(i64, &[u8])> {
+    if b.is_empty() {
+        return Some((0, b""));
+    }
+    let v = parse_scaled(b, scale)?;
+    Some((v, if written(b) { b } else { b"" }))
+}
+
+/// True when a number the fast path read as cents (digits with at most one point) is
+/// written exactly as [`RowWriter::cents`] writes its value: no leading zero (but `0.`),
+/// two decimals, at most 16 bytes.
+fn is_written_cents(b: &[u8]) -> bool {
+    let n = b.len();
+    (4..=16).contains(&n)
+        && b.get(n - 3) == Some(&b'.')
+        && (b.first() != Some(&b'0') || b.get(1) == Some(&b'.'))
+}
+
+/// True when a rate the fast path read (digits with at most one point) is written exactly
+/// as [`RowWriter::e4`] writes its value: no leading zero (but `0` or `0.`), and after a
+/// point one to four decimals, the last not zero; at most 16 bytes.
+fn is_written_e4(b: &[u8]) -> bool {
+    let n = b.len();
+    if !(1..=16).contains(&n) {
+        return false;
+    }
+    match b.iter().position(|&c| c == b'.') {
+        None => b[0] != b'0' || n == 1,
+        Some(p) => {
+            let decimals = n - p - 1;
+            p >= 1 && (1..=4).contains(&decimals) && b[n - 1] != b'0' && (b[0] != b'0' || p == 1)
+        }
+    }
 }
 
 /// A yes/no field as the general path reads it: `Some(false)` for empty and no, `Some(true)`

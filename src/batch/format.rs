@@ -553,6 +553,22 @@ impl<const ALL: bool> RowWriter<'_, ALL> {
         }
     }
 
+    /// [`RowWriter::cents_at`], or `text` as it is when it is not empty (the amount as
+    /// given, when it is written the same).
+    #[inline(always)]
+    pub(super) fn cents_as(&mut self, cents: i64, text: &[u8]) -> Written {
+        if text.is_empty() {
+            return self.cents_at(cents);
+        }
+        let start = self.pos;
+        self.raw(text);
+        Written {
+            cents,
+            start,
+            len: text.len(),
+        }
+    }
+
     /// [`RowWriter::cents`], copying the text of an equal amount written before on this
     /// line instead of writing it anew.
     #[inline(always)]
