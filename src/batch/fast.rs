@@ -544,7 +544,12 @@ impl<'t> FastPricer<'t> {
         let section232 = r.section232.then_some(Section232::Unspecified);
         let mut program_cells = [None; 4];
         let (mut total_duty, mut ieepa) = (mfn + recip, recip);
-        for ((cell, slot), p) in program_cells.iter_mut().zip(t.programs).zip(Program::ALL) {
+        let programs = if t.programs == [None; 4] {
+            [None; 4] // the common case: nothing to look at
+        } else {
+            t.programs
+        };
+        for ((cell, slot), p) in program_cells.iter_mut().zip(programs).zip(Program::ALL) {
             let Some(rate_e4) = slot else {
                 continue;
             };
@@ -754,6 +759,22 @@ impl Priced<'_, '_> {
                 Source::Text(b) => w.text(b),
             }
         }
+        if ALL && self.program_cells == [None; 4] {
+            // Eight empty columns.
+            w.raw(b",,,,,,,,");
+            w.skip(8);
+        } else {
+            self.write_programs(w);
+        }
+        if w.col() {
+            w.cents_again(self.ieepa, recip);
+        }
+        w.byte(b'\n');
+    }
+
+    /// The rate and duty columns of the four programs.
+    #[inline(always)]
+    fn write_programs<const ALL: bool>(&self, w: &mut RowWriter<'_, ALL>) {
         for cell in self.program_cells {
             if w.col() {
                 if let Some((e4, _)) = cell {
@@ -766,10 +787,6 @@ impl Priced<'_, '_> {
                 }
             }
         }
-        if w.col() {
-            w.cents_again(self.ieepa, recip);
-        }
-        w.byte(b'\n');
     }
 }
 

@@ -498,6 +498,12 @@ impl<const ALL: bool> RowWriter<'_, ALL> {
         chosen
     }
 
+    /// Passes over `n` columns written by the caller (with their separators) as one text.
+    #[inline(always)]
+    pub(super) fn skip(&mut self, n: usize) {
+        self.column += n;
+    }
+
     /// Bytes written (or that would have been).
     pub(super) fn len(&self) -> usize {
         self.pos
