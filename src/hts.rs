@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::money::DIGIT_PAIRS;
+use crate::money::digit_pair;
 use crate::Error;
 
 /// An HTSUS code of 4, 6, 8 or 10 digits (heading, subheading, tariff line, statistical
@@ -94,24 +94,31 @@ impl HtsCode {
 
     /// The dotted form in a fixed buffer, and its length.
     pub(crate) fn dotted(self) -> ([u8; 12], usize) {
-        // All ten digits of the left-aligned value, two at a time, then the dotted form of
-        // the first `len`.
+        let (head, tail, len) = self.dotted_words();
+        let mut d = [0u8; 12];
+        d[..8].copy_from_slice(&head.to_le_bytes());
+        d[8..].copy_from_slice(&tail.to_le_bytes()[..4]);
+        (d, len)
+    }
+
+    /// The dotted form of all ten digits as two little-endian words, `dddd.dd.` and `dddd`,
+    /// and the length of the code's own dotted form (4 digits: "2709"; 6: "2709.00";
+    /// 8: "2709.00.20"; 10: "2709.00.2010"), which is a prefix of it.
+    pub(crate) fn dotted_words(self) -> (u64, u64, usize) {
         let v = self.value;
-        let pair = |n: u64| {
-            let i = (n % 100) as usize * 2;
-            (DIGIT_PAIRS[i], DIGIT_PAIRS[i + 1])
-        };
-        let ((a0, a1), (b0, b1)) = (pair(v / 100_000_000), pair(v / 1_000_000));
-        let (c0, c1) = pair(v / 10_000);
-        let ((d0, d1), (e0, e1)) = (pair(v / 100), pair(v));
-        let dotted = [a0, a1, b0, b1, b'.', c0, c1, b'.', d0, d1, e0, e1];
-        // 4 digits: "2709"; 6: "2709.00"; 8: "2709.00.20"; 10: "2709.00.2010".
+        let p = |n: u64| u64::from(digit_pair((n % 100) as usize));
+        let head = p(v / 100_000_000)
+            | p(v / 1_000_000) << 16
+            | u64::from(b'.') << 32
+            | p(v / 10_000) << 40
+            | u64::from(b'.') << 56;
+        let tail = p(v / 100) | p(v) << 16;
         let len = match self.len() {
             4 => 4,
             6 => 7,
             n => n + 2,
         };
-        (dotted, len)
+        (head, tail, len)
     }
 
     /// A code from bytes, untrimmed, or why it is not one.

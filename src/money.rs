@@ -219,6 +219,13 @@ pub(crate) fn ratio(num: Decimal, den: Decimal, what: &'static str) -> Result<De
     overflow(num.checked_div(den).map(round_ratio), what)
 }
 
+/// The two digits of `n` (below 100) as a little-endian word: the first in the low byte.
+#[inline(always)]
+pub(crate) fn digit_pair(n: usize) -> u16 {
+    let i = (n % 100) * 2;
+    u16::from_le_bytes([DIGIT_PAIRS[i], DIGIT_PAIRS[i + 1]])
+}
+
 /// "00" to "99", for writing two digits at a time.
 pub(crate) const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 2021222324252627282930313233343536373839\

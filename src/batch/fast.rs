@@ -241,6 +241,10 @@ pub(super) struct FastPricer<'t> {
     /// Every date on which a rate, program or fee row starts or ends, sorted (as
     /// [`date_key`]s).
     bounds: Vec<u32>,
+    /// The span of dates each [`date_key`] from `span_base` falls in, for the years around
+    /// the bounds (other dates search `bounds`).
+    spans: Vec<u16>,
+    span_base: u32,
     /// For each partner code and span of dates between two bounds: 0 before first use, else
     /// 1 + the index of its treatment in `treatments`.
     slots: Vec<u32>,
@@ -295,8 +299,19 @@ impl<'t> FastPricer<'t> {
         let mut bounds: Vec<u32> = bounds.into_iter().map(date_key).collect();
         bounds.sort_unstable();
         bounds.dedup();
+        // A year either side of the bounds, looked up directly.
+        let (first, last) = (
+            bounds.first().map_or(0, |&b| b >> 9),
+            bounds.last().map_or(0, |&b| b >> 9),
+        );
+        let span_base = first.saturating_sub(1) << 9;
+        let spans = (span_base..(last + 2) << 9)
+            .map(|key| u16::try_from(bounds.partition_point(|&b| b <= key)).unwrap_or(u16::MAX))
+            .collect();
         FastPricer {
             table,
+            spans,
+            span_base,
             cols: cols.0,
             leave_if_given: [
                 Field::Category,
@@ -485,7 +500,13 @@ impl<'t> FastPricer<'t> {
     /// The treatment of a partner on a date, computed on first use of its span of dates.
     fn treatment(&mut self, code: CountryCode, date: Date) -> Option<&Treatment<'t>> {
         let key = date_key(date);
-        let span = self.bounds.partition_point(|&b| b <= key);
+        let span = match key
+            .checked_sub(self.span_base)
+            .and_then(|i| self.spans.get(i as usize))
+        {
+            Some(&s) if s != u16::MAX => usize::from(s),
+            _ => self.bounds.partition_point(|&b| b <= key),
+        };
         let slot = code.index() * (self.bounds.len() + 1) + span;
         let index = match self.slots.get(slot).copied()? {
             0 => {
@@ -544,13 +565,14 @@ impl<'t> FastPricer<'t> {
         let section232 = r.section232.then_some(Section232::Unspecified);
         let mut program_cells = [None; 4];
         let (mut total_duty, mut ieepa) = (mfn + recip, recip);
+        // The common case, no program, has nothing to look at.
         let programs = if t.programs == [None; 4] {
-            [None; 4] // the common case: nothing to look at
+            &[][..]
         } else {
-            t.programs
+            &t.programs[..]
         };
         for ((cell, slot), p) in program_cells.iter_mut().zip(programs).zip(Program::ALL) {
-            let Some(rate_e4) = slot else {
+            let Some(rate_e4) = *slot else {
                 continue;
             };
             let row = match p {

@@ -594,15 +594,39 @@ impl<const ALL: bool> RowWriter<'_, ALL> {
     /// A date as `YYYY-MM-DD`.
     #[inline(always)]
     pub(super) fn date(&mut self, d: Date) {
-        self.pos = put_raw(self.buf, self.pos, &date_text(d));
+        let p = |n: u16| u64::from(money::digit_pair(usize::from(n)));
+        let y = d.year();
+        let head = p(y / 100)
+            | p(y % 100) << 16
+            | u64::from(b'-') << 32
+            | p(u16::from(d.month())) << 40
+            | u64::from(b'-') << 56;
+        self.pos = put_words(self.buf, self.pos, head, p(u16::from(d.day())), 10);
     }
 
     /// An HTS code in its dotted form.
     #[inline(always)]
     pub(super) fn hts(&mut self, code: crate::HtsCode) {
-        let (dotted, len) = code.dotted();
-        self.pos = put_raw(self.buf, self.pos, dotted.get(..len).unwrap_or(&[]));
+        let (head, tail, len) = code.dotted_words();
+        self.pos = put_words(self.buf, self.pos, head, tail, len);
     }
+}
+
+/// Writes the first `len` (at most 16) bytes of two little-endian words at `pos`, as two
+/// stores where the buffer has room for both words; the position after them.
+#[inline(always)]
+fn put_words(buf: &mut [u8], pos: usize, head: u64, tail: u64, len: usize) -> usize {
+    let (h, t) = (head.to_le_bytes(), tail.to_le_bytes());
+    if let Some(dst) = buf.get_mut(pos..pos + 16) {
+        dst[..8].copy_from_slice(&h);
+        dst[8..].copy_from_slice(&t);
+        return pos + len;
+    }
+    let bytes = [
+        h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], t[0], t[1], t[2], t[3], t[4], t[5], t[6],
+        t[7],
+    ];
+    put_raw(buf, pos, bytes.get(..len).unwrap_or(&[]))
 }
 
 /// Writes a byte at `pos` if it is in the buffer; the position after it.
@@ -717,24 +741,6 @@ fn e4_into(tmp: &mut [u8; 24], v: u64) -> usize {
         4
     };
     n + 1 + width
-}
-
-/// A date as `YYYY-MM-DD`.
-#[inline]
-fn date_text(d: Date) -> [u8; 10] {
-    let (y, m, day) = (d.year(), d.month(), d.day());
-    [
-        b'0' + (y / 1000 % 10) as u8,
-        b'0' + (y / 100 % 10) as u8,
-        b'0' + (y / 10 % 10) as u8,
-        b'0' + (y % 10) as u8,
-        b'-',
-        b'0' + m / 10,
-        b'0' + m % 10,
-        b'-',
-        b'0' + day / 10,
-        b'0' + day % 10,
-    ]
 }
 
 /// Money with exactly two decimals (amounts are already rounded to the cent).
