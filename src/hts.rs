@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::money::digit_pair;
+use crate::money::{digit_pair, eight_digit_value};
 use crate::Error;
 
 /// An HTSUS code of 4, 6, 8 or 10 digits (heading, subheading, tariff line, statistical
@@ -123,6 +123,15 @@ impl HtsCode {
 
     /// A code from bytes, untrimmed, or why it is not one.
     pub(crate) fn from_ascii(t: &[u8]) -> Result<HtsCode, &'static str> {
+        // The common shape, `dddd.dd.dd`, without a loop.
+        if let [a, b, c, d, b'.', e, f, b'.', g, h] = *t {
+            if let Some(value) = eight_digit_value(u64::from_le_bytes([a, b, c, d, e, f, g, h])) {
+                return Ok(HtsCode {
+                    value: value * 100,
+                    len: 8,
+                });
+            }
+        }
         if t.is_empty() {
             return Err("empty");
         }
@@ -245,5 +254,26 @@ mod tests {
         assert!(h("2709.00").covers(c));
         assert!(!h("2710").covers(c));
         assert_ne!(h("2709").key(), h("2709.00").key());
+    }
+
+    proptest::proptest! {
+        /// The word-at-a-time reading of `dddd.dd.dd` agrees with reading the same eight
+        /// characters one by one (as `dddddddd`).
+        #[test]
+        fn dotted_eight_digits_read_as_one_by_one(chars in "[0-9/:a ]{8}") {
+            let c = chars.as_bytes();
+            let dotted = format!(
+                "{}.{}.{}",
+                &chars[..4],
+                &chars[4..6],
+                &chars[6..]
+            );
+            let plain = HtsCode::from_ascii(c).ok();
+            proptest::prop_assert_eq!(HtsCode::from_ascii(dotted.as_bytes()).ok(), plain);
+            proptest::prop_assert_eq!(
+                plain.is_some(),
+                c.iter().all(u8::is_ascii_digit)
+            );
+        }
     }
 }

@@ -219,6 +219,25 @@ pub(crate) fn ratio(num: Decimal, den: Decimal, what: &'static str) -> Result<De
     overflow(num.checked_div(den).map(round_ratio), what)
 }
 
+/// The value of eight ASCII digits in a little-endian word (the first digit in the low
+/// byte), or `None` when a byte is not a digit: checked and combined a word at a time.
+#[inline]
+pub(crate) fn eight_digit_value(w: u64) -> Option<u64> {
+    const ZEROS: u64 = u64::from_le_bytes([b'0'; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0xf0; 8]);
+    const SIX: u64 = u64::from_le_bytes([0x06; 8]);
+    // A digit's high nibble is 3, and stays 3 when 6 is added (no byte carries).
+    if w & HIGH != ZEROS || (w + SIX) & HIGH != ZEROS {
+        return None;
+    }
+    let d = w - ZEROS;
+    // Pairs, then fours, then the eight: each a multiplication, a shift and a mask (no lane
+    // overflows into the next: 9 * 10 + 9, 99 * 100 + 99, 9999 * 10^4 + 9999).
+    let pairs = (d * 10 + (d >> 8)) & 0x00ff_00ff_00ff_00ff;
+    let fours = (pairs * 100 + (pairs >> 16)) & 0x0000_ffff_0000_ffff;
+    Some((fours * 10_000 + (fours >> 32)) & 0xffff_ffff)
+}
+
 /// The two digits of `n` (below 100) as a little-endian word: the first in the low byte.
 #[inline(always)]
 pub(crate) fn digit_pair(n: usize) -> u16 {
