@@ -17,7 +17,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use super::format::{
-    basis_of, exemption_parts, needs_quotes, push_text, ColumnSet, OutBuf, RowWriter,
+    basis_of, exemption_parts, needs_quotes, push_pct_e4, push_text, ColumnSet, OutBuf, RowWriter,
 };
 use super::source::Fields;
 use super::stream::{Columns, RowError};
@@ -154,8 +154,9 @@ impl Fee {
 #[derive(Debug)]
 struct Treatment<'t> {
     status: RateStatus<'t>,
-    /// The reciprocal rate when one applies.
+    /// The reciprocal rate when one applies, and as the output writes it.
     rate_e4: i64,
+    rate_text: Vec<u8>,
     /// True when the rate is a 15% floor (the additional duty is 15% less the MFN rate).
     floor: bool,
     /// The partner's name, quoted.
@@ -206,10 +207,13 @@ impl<'t> Treatment<'t> {
             &mut source,
             reciprocal_source(status_exemption(pr.status), pr.status),
         );
+        let mut rate_text = Vec::with_capacity(8);
+        push_pct_e4(&mut rate_text, rate_e4.unsigned_abs());
         Some(Treatment {
             source,
             status: pr.status,
             rate_e4,
+            rate_text,
             floor,
             name,
             basis: basis_of(pr.status),
@@ -737,7 +741,11 @@ impl Priced<'_, '_> {
             w.cents(self.mfn);
         }
         if w.col() {
-            w.e4(self.recip_e4.unsigned_abs());
+            if self.recip_e4 == t.rate_e4 {
+                w.raw(&t.rate_text);
+            } else {
+                w.e4(self.recip_e4.unsigned_abs());
+            }
         }
         if w.col() {
             w.cents_again(self.recip_base, value);

@@ -257,6 +257,12 @@ pub(super) fn needs_quotes(b: &[u8]) -> bool {
     }
 }
 
+/// Appends a non-negative percentage given in ten-thousandths of a percent, as
+/// [`RowWriter::e4`] writes it.
+pub(super) fn push_pct_e4(out: &mut Vec<u8>, v: u64) {
+    push_small(out, |w| w.e4(v));
+}
+
 /// Appends a date as `YYYY-MM-DD`.
 pub(super) fn push_date(out: &mut Vec<u8>, d: Date) {
     push_small(out, |w| w.date(d));
@@ -710,6 +716,11 @@ fn put_small_at_end(
 /// An amount in cents with two decimals, into `tmp`; how many bytes.
 #[inline]
 fn cents_into(tmp: &mut [u8; 24], cents: i64) -> usize {
+    if cents == 0 {
+        // Often (no HMF off the ocean, no MPF on small entries): no digits to work out.
+        tmp[..4].copy_from_slice(b"0.00");
+        return 4;
+    }
     let sign = usize::from(cents < 0);
     let c = cents.unsigned_abs();
     tmp[0] = b'-'; // kept only for a negative amount
