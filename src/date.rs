@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::money::eight_digit_value;
 use crate::Error;
 
 /// A calendar date in the proleptic Gregorian calendar, as used for entry dates and for the
@@ -38,11 +39,7 @@ impl Date {
     ///
     /// [`Error::InvalidDate`] when the month or day does not exist (years 1000 to 9999).
     pub fn new(year: u16, month: u8, day: u8) -> Result<Date, Error> {
-        if !(1000..=9999).contains(&year)
-            || !(1..=12).contains(&month)
-            || day == 0
-            || day > days_in_month(year, month)
-        {
+        if !is_valid(year, month, day) {
             return Err(Error::InvalidDate {
                 value: format!("{year:04}-{month:02}-{day:02}"),
             });
@@ -65,13 +62,11 @@ impl Date {
         let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *b else {
             return None;
         };
-        let (y, m, d) = (
-            digits(&[y0, y1, y2, y3])?,
-            digits(&[m0, m1])?,
-            digits(&[d0, d1])?,
-        );
-        // m and d have two digits, so they fit in u8.
-        Date::new(y, m as u8, d as u8).ok()
+        // The eight digits at once, as YYYYMMDD.
+        let v = eight_digit_value(u64::from_le_bytes([y0, y1, y2, y3, m0, m1, d0, d1]))?;
+        // Below 10^8: the year has four digits, month and day two.
+        let (year, month, day) = ((v / 10_000) as u16, (v / 100 % 100) as u8, (v % 100) as u8);
+        is_valid(year, month, day).then_some(Date { year, month, day })
     }
 
     /// The month, 1 to 12.
@@ -111,15 +106,12 @@ fn days_in_month(year: u16, month: u8) -> u8 {
     }
 }
 
-fn digits(b: &[u8]) -> Option<u16> {
-    let mut n: u16 = 0;
-    for &c in b {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        n = n * 10 + u16::from(c - b'0');
-    }
-    Some(n)
+/// True for a year of four digits, a month and a day of that month.
+fn is_valid(year: u16, month: u8, day: u8) -> bool {
+    (1000..=9999).contains(&year)
+        && (1..=12).contains(&month)
+        && day != 0
+        && day <= days_in_month(year, month)
 }
 
 impl FromStr for Date {
@@ -163,6 +155,28 @@ mod tests {
             "",
         ] {
             assert!(s.parse::<Date>().is_err(), "{s}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Dates read a word at a time are the dates read field by field.
+        #[test]
+        fn dates_read_as_their_fields(
+            text in "[0-9]{4}-(0[0-9]|1[0-3])-([0-2][0-9]|3[0-2])|[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9/:a-]{10}"
+        ) {
+            let fields = || -> Option<Date> {
+                let year = text.get(0..4)?;
+                let month = text.get(5..7)?;
+                let day = text.get(8..10)?;
+                let all_digits = [year, month, day]
+                    .iter()
+                    .all(|f| f.bytes().all(|c| c.is_ascii_digit()));
+                if !all_digits || &text[4..5] != "-" || &text[7..8] != "-" {
+                    return None;
+                }
+                Date::new(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?).ok()
+            };
+            proptest::prop_assert_eq!(Date::from_ascii(text.as_bytes()), fields());
         }
     }
 }
