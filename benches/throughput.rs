@@ -33,7 +33,7 @@ struct Args {
 fn args() -> Args {
     let mut a = Args {
         rows: 1_000_000,
-        rounds: 7,
+        rounds: 9,
         threads: 1,
         schedule: Schedule::Announced,
         input: None,
@@ -149,23 +149,29 @@ fn main() {
     for round in 1..=a.rounds {
         // Each side writes a new file, with no write-back of the other's output pending:
         // overwriting a file in place (truncating it) and flushing earlier output are file
-        // system work, not the work measured.
-        settle(&[&pass_out, &est_out]);
-        let t = Instant::now();
-        let n = if a.only.as_deref() == Some("estimate") {
-            1
-        } else {
-            passthrough(&input, &pass_out)
-        };
-        let pass = n as f64 / t.elapsed().as_secs_f64();
-        settle(&[&pass_out, &est_out]);
-        let t = Instant::now();
-        let m = if a.only.as_deref() == Some("passthrough") {
-            1
-        } else {
-            estimate(table, &input, &est_out, a.threads, a.layout)
-        };
-        let est = m as f64 / t.elapsed().as_secs_f64();
+        // system work, not the work measured. The sides take turns going first, so that a
+        // machine speeding up or slowing down over a round favours neither.
+        let mut pass = 0.0;
+        let mut est = 0.0;
+        for side in [round % 2, 1 - round % 2] {
+            settle(&[&pass_out, &est_out]);
+            let t = Instant::now();
+            if side == 1 {
+                let n = if a.only.as_deref() == Some("estimate") {
+                    1
+                } else {
+                    passthrough(&input, &pass_out)
+                };
+                pass = n as f64 / t.elapsed().as_secs_f64();
+            } else {
+                let m = if a.only.as_deref() == Some("passthrough") {
+                    1
+                } else {
+                    estimate(table, &input, &est_out, a.threads, a.layout)
+                };
+                est = m as f64 / t.elapsed().as_secs_f64();
+            }
+        }
         let ratio = est / pass;
         ratios.push(ratio);
         println!(
