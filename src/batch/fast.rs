@@ -347,6 +347,7 @@ impl<'t> FastPricer<'t> {
     }
 
     /// The bytes of a field, empty when the column is absent.
+    #[inline(always)]
     fn field<'r>(&self, rec: &'r impl Fields, f: Field) -> &'r [u8] {
         self.cols[f as usize]
             .and_then(|i| rec.field(i))
@@ -866,11 +867,17 @@ fn pow10(n: u32) -> Option<i64> {
 
 /// A number field as [`parse_scaled`] reads it (`0` when empty), and the field itself when
 /// `written` says the output writes that number the same way (else empty).
-fn number(b: &[u8], scale: u32, written: fn(&[u8]) -> bool) -> Option<(i64, &[u8])> {
+#[inline]
+fn number(b: &[u8], scale: u32, written: impl Fn(&[u8]) -> bool) -> Option<(i64, &[u8])> {
     if b.is_empty() {
         return Some((0, b""));
     }
-    let v = parse_scaled(b, scale)?;
+    // A lone zero (no US content, a free rate) is common.
+    let v = if b == b"0" {
+        0
+    } else {
+        parse_scaled(b, scale)?
+    };
     Some((v, if written(b) { b } else { b"" }))
 }
 

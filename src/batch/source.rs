@@ -233,6 +233,7 @@ pub(super) struct Line<'a> {
 
 impl Fields for Line<'_> {
     const PLAIN: bool = true;
+    #[inline]
     fn field(&self, i: usize) -> Option<&[u8]> {
         let start = match i {
             0 => 0,
