@@ -17,7 +17,8 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use super::format::{
-    basis_of, exemption_parts, needs_quotes, push_pct_e4, push_text, ColumnSet, OutBuf, RowWriter,
+    basis_of, exemption_parts, needs_quotes, push_cents, push_pct_e4, push_text, ColumnSet, OutBuf,
+    RowWriter,
 };
 use super::source::Fields;
 use super::stream::{Columns, RowError};
@@ -169,6 +170,8 @@ struct Treatment<'t> {
     /// The rate of each program with a row for the partner on these dates.
     programs: [Option<i64>; 4],
     mpf: Option<Fee>,
+    /// The MPF's minimum and maximum as the output writes them (most entries pay one).
+    mpf_limits: [(i64, Vec<u8>); 2],
     hmf: Option<Fee>,
 }
 
@@ -209,6 +212,18 @@ impl<'t> Treatment<'t> {
         );
         let mut rate_text = Vec::with_capacity(8);
         push_pct_e4(&mut rate_text, rate_e4.unsigned_abs());
+        let mpf = fee(FeeKind::Mpf)?;
+        let limit = |l: Option<i64>| {
+            let mut text = Vec::new();
+            if let Some(cents) = l {
+                push_cents(&mut text, cents);
+            }
+            (l.unwrap_or(-1), text)
+        };
+        let mpf_limits = [
+            limit(mpf.and_then(|f| f.min)),
+            limit(mpf.and_then(|f| f.max)),
+        ];
         Some(Treatment {
             source,
             status: pr.status,
@@ -218,7 +233,8 @@ impl<'t> Treatment<'t> {
             name,
             basis: basis_of(pr.status),
             programs,
-            mpf: fee(FeeKind::Mpf)?,
+            mpf,
+            mpf_limits,
             hmf: fee(FeeKind::Hmf)?,
         })
     }
@@ -773,7 +789,11 @@ impl Priced<'_, '_> {
         for (i, amount) in self.amounts.into_iter().enumerate() {
             if w.col() {
                 match i {
-                    0 => mpf = Some(w.cents_at(amount)),
+                    0 => {
+                        let as_limit = t.mpf_limits.iter().find(|(l, _)| *l == amount);
+                        let text = as_limit.map_or(&[][..], |(_, text)| text);
+                        mpf = Some(w.cents_as(amount, text));
+                    }
                     2 => _ = w.cents_as(amount, freight_text),
                     3 => _ = w.cents_as(amount, insurance_text),
                     5 => w.cents_again(amount, mpf),

@@ -257,6 +257,11 @@ pub(super) fn needs_quotes(b: &[u8]) -> bool {
     }
 }
 
+/// Appends an amount given in cents, as [`RowWriter::cents`] writes it.
+pub(super) fn push_cents(out: &mut Vec<u8>, cents: i64) {
+    push_small(out, |w| w.cents(cents));
+}
+
 /// Appends a non-negative percentage given in ten-thousandths of a percent, as
 /// [`RowWriter::e4`] writes it.
 pub(super) fn push_pct_e4(out: &mut Vec<u8>, v: u64) {
