@@ -470,8 +470,8 @@ Input columns, matched by name in any order (unknown columns are ignored):
     us_content, section232, entry_type
 Output: one row per priced input row, in input order (columns in the README).
 
-    -o, --output FILE   write the results to FILE (via a temporary file renamed at the end);
-                        default standard output
+    -o, --output FILE   write the results to FILE (via a temporary file renamed at the end;
+                        a device or pipe, such as /dev/null, directly); default standard output
     --errors FILE       write rejected rows (line, id, column, value, reason) to FILE;
                         default standard error
     --columns LIST      write only these output columns (names separated by commas, kept
