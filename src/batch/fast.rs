@@ -319,13 +319,15 @@ impl<'t> FastPricer<'t> {
         let mut bounds: Vec<u32> = bounds.into_iter().map(date_key).collect();
         bounds.sort_unstable();
         bounds.dedup();
-        // A year either side of the bounds, looked up directly.
+        // From a year before the first bound to a year after the last, at most 32 years
+        // (32 KiB), looked up directly.
         let (first, last) = (
             bounds.first().map_or(0, |&b| b >> 9),
             bounds.last().map_or(0, |&b| b >> 9),
         );
         let span_base = first.saturating_sub(1) << 9;
-        let spans = (span_base..(last + 2) << 9)
+        let span_end = (last + 2).min(first + 31) << 9;
+        let spans = (span_base..span_end)
             .map(|key| u16::try_from(bounds.partition_point(|&b| b <= key)).unwrap_or(u16::MAX))
             .collect();
         FastPricer {
