@@ -408,3 +408,45 @@ fn totals_of_fast_rows_are_exact_decimals() {
     assert_eq!(s.total_value, Decimal::new(4, 2));
     assert_eq!(s.total_duty, Decimal::new(1, 2));
 }
+
+/// A user's table whose changes span decades: dates beyond the years the fast path looks
+/// up directly are found by search, with the same treatment the table gives.
+#[test]
+fn tables_spanning_decades_price_as_one_at_a_time() {
+    let header = "kind,code,name,rate_pct,charged_pct,chart_pct,basis,rate_of,category,applies_to,min_usd,max_usd,effective_from,effective_to,transit_loaded_before,transit_entered_before,source,note\n";
+    let rows = "\
+rate,CN,China,10,,,baseline,,,,,,1990-01-01,2045-01-01,,,test row A,\n\
+rate,CN,China,25,,,annex1,,,,,,2045-01-01,2070-01-01,,,test row B,\n\
+rate,CN,China,40,,,annex1,,,,,,2070-01-01,,,,test row C,\n\
+fee,MPF,Merchandise processing fee,0.3464,,,,,,,30.00,600.00,1990-01-01,2050-01-01,,,test fee A,\n\
+fee,MPF,Merchandise processing fee,0.3464,,,,,,,40.00,700.00,2050-01-01,,,,test fee B,\n\
+fee,HMF,Harbor maintenance fee,0.125,,,,,,,,,,,,,test fee C,\n";
+    let table = RateTable::parse(&format!("{header}{rows}"), "decades.csv")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut input = String::from("id,origin,value,hts,mfn,mode,date\n");
+    for (i, date) in [
+        "1995-06-01",
+        "2019-12-31",
+        "2020-01-01",
+        "2021-03-04",
+        "2044-12-31",
+        "2045-01-01",
+        "2049-12-31",
+        "2050-01-01",
+        "2069-12-31",
+        "2070-01-01",
+        "2099-01-01",
+    ]
+    .iter()
+    .enumerate()
+    {
+        for (value, mode) in [
+            ("1000.00", "air"),
+            ("250000.00", "ocean"),
+            ("9000000.00", ""),
+        ] {
+            input.push_str(&format!("R{i},CN,{value},6109.10.00,16.5,{mode},{date}\n"));
+        }
+    }
+    assert_same(&table, input.as_bytes(), "a table spanning decades");
+}
