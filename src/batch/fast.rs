@@ -330,29 +330,27 @@ impl<'t> FastPricer<'t> {
         let spans = (span_base..span_end)
             .map(|key| u16::try_from(bounds.partition_point(|&b| b <= key)).unwrap_or(u16::MAX))
             .collect();
+        // The input's columns among some fields.
+        let present = |fields: &[Field]| -> Vec<usize> {
+            fields.iter().filter_map(|&f| cols.0[f as usize]).collect()
+        };
         FastPricer {
             table,
             spans,
             span_base,
             cols: cols.0,
-            leave_if_given: [
+            leave_if_given: present(&[
                 Field::Category,
                 Field::EntryType,
                 Field::Loaded,
                 Field::MfnGeneral,
-            ]
-            .iter()
-            .filter_map(|&f| cols.0[f as usize])
-            .collect(),
-            leave_if_yes: [
+            ]),
+            leave_if_yes: present(&[
                 Field::Usmca,
                 Field::Transshipped,
                 Field::Energy,
                 Field::Potash,
-            ]
-            .iter()
-            .filter_map(|&f| cols.0[f as usize])
-            .collect(),
+            ]),
             // Zeroed memory: pages never touched cost nothing.
             slots: vec![0; 26 * 26 * (bounds.len() + 1)],
             bounds,

@@ -3,7 +3,6 @@
 use rust_decimal::Decimal;
 
 use crate::estimate::{Exemption, LandedCost};
-use crate::money::DIGIT_PAIRS;
 use crate::table::RateStatus;
 use crate::{money, Date, Program, Shipment};
 
@@ -365,8 +364,7 @@ fn small_copy(dst: &mut [u8], src: &[u8]) {
 /// Writes `v` (below 100) as two digits at `tmp[i]`.
 #[inline(always)]
 fn pair(tmp: &mut [u8], i: usize, v: usize) {
-    tmp[i] = DIGIT_PAIRS[v * 2];
-    tmp[i + 1] = DIGIT_PAIRS[v * 2 + 1];
+    tmp[i..i + 2].copy_from_slice(&money::digit_pair(v).to_le_bytes());
 }
 
 /// Appends what `write` writes with a [`RowWriter`] (at most 32 bytes).
