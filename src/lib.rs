@@ -63,6 +63,7 @@ mod iso3166;
 mod load;
 pub mod money;
 mod program;
+mod records;
 mod table;
 
 pub use category::{Category, TransportMode};

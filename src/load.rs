@@ -1,12 +1,15 @@
 //! The table parser: CSV text to validated rows, with positioned errors.
 
+use std::borrow::Cow;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
 use crate::error::LoadErrorKind;
 use crate::money::pct_to_fraction;
 use crate::program::{Condition, Program, ProgramEntry, Transit};
+use crate::records::Records;
 use crate::table::{
     basis_from_str, build_table, exempt_basis_from_str, fee_kind_from_str, ExemptEntry, FeeEntry,
     RateEntry, RateTable,
@@ -55,7 +58,7 @@ const MAX_FEE_PCT: u32 = 5;
 struct Row<'r> {
     origin: &'r str,
     line: u64,
-    rec: &'r csv::StringRecord,
+    rec: &'r [Cow<'r, str>],
     idx: &'r [Option<usize>; 18],
 }
 
@@ -63,7 +66,7 @@ impl<'r> Row<'r> {
     fn get(&self, col: usize) -> &'r str {
         self.idx[col]
             .and_then(|i| self.rec.get(i))
-            .map(str::trim)
+            .map(|f| trim(f))
             .unwrap_or("")
     }
 
@@ -192,15 +195,9 @@ const C_SOURCE: usize = 16;
 const C_NOTE: usize = 17;
 
 pub(crate) fn parse(text: &str, origin: &str) -> Result<RateTable, LoadError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let csv_err = |e: csv::Error| {
-        let line = e.position().map(|p| p.line()).unwrap_or(0);
-        LoadError::new(origin, line, LoadErrorKind::Csv(e.to_string()))
-    };
-    let header = rdr.headers().map_err(csv_err)?.clone();
+    let mut records = Records::new(text);
+    let mut header = Vec::new();
+    records.next_into(&mut header);
     let mut idx: [Option<usize>; 18] = [None; 18];
     for (i, h) in header.iter().enumerate() {
         let h = h.trim().trim_start_matches('\u{feff}');
@@ -232,32 +229,56 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<RateTable, LoadError> {
     let mut exemptions = Vec::with_capacity(1100);
     let mut fees = Vec::new();
     let mut programs = Vec::new();
-    let mut rec = csv::StringRecord::new();
-    loop {
-        match rdr.read_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(csv_err(e)),
+    let mut rec = Vec::with_capacity(header.len());
+    let mut texts = Texts::default();
+    while let Some(line) = records.next_into(&mut rec) {
+        if rec.len() != header.len() {
+            let fields = |n: usize| {
+                if n == 1 {
+                    "1 field".to_string()
+                } else {
+                    format!("{n} fields")
+                }
+            };
+            return Err(LoadError::new(
+                origin,
+                line,
+                LoadErrorKind::Csv(format!(
+                    "found a record with {}, but the header has {}",
+                    fields(rec.len()),
+                    fields(header.len())
+                )),
+            ));
         }
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        if rec.iter().all(|f| trim(f).is_empty()) {
+            continue;
+        }
         let row = Row {
             origin,
             line,
             rec: &rec,
             idx: &idx,
         };
-        if rec.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
         match row.get(C_KIND) {
-            "rate" => rates.push(rate_row(&row)?),
-            "exempt" => exemptions.push(exempt_row(&row)?),
-            "fee" => fees.push(fee_row(&row)?),
-            "program" => programs.push(program_row(&row)?),
+            "rate" => rates.push(rate_row(&row, &mut texts)?),
+            "exempt" => exemptions.push(exempt_row(&row, &mut texts)?),
+            "fee" => fees.push(fee_row(&row, &mut texts)?),
+            "program" => programs.push(program_row(&row, &mut texts)?),
             _ => return Err(row.err(C_KIND, "kind must be rate, exempt, fee or program")),
         }
     }
     build_table(origin, rates, exemptions, fees, programs)
+}
+
+/// `s` without leading and trailing white space, as [`str::trim`], without its character
+/// by character work when both ends are plainly not white space (most fields).
+fn trim(s: &str) -> &str {
+    let plain = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x80);
+    if plain(s.as_bytes().first()) && plain(s.as_bytes().last()) {
+        s
+    } else {
+        s.trim()
+    }
 }
 
 /// A percentage as a fraction (27 -> 0.27), exactly.
@@ -266,13 +287,35 @@ fn fraction(row: &Row<'_>, pct: Option<Decimal>) -> Result<Option<Decimal>, Load
         .transpose()
 }
 
-fn source(row: &Row<'_>) -> Result<String, LoadError> {
-    row.required(C_SOURCE)
-        .map(str::to_string)
-        .map_err(|_| row.err(C_SOURCE, "every row needs its legal source"))
+/// The source and note of the row before, shared with the next row that repeats them (most
+/// rows do: a thousand Annex II lines cite the same order).
+#[derive(Default)]
+struct Texts {
+    source: Option<Arc<str>>,
+    note: Option<Arc<str>>,
 }
 
-fn rate_row(row: &Row<'_>) -> Result<RateEntry, LoadError> {
+impl Texts {
+    fn source(&mut self, row: &Row<'_>) -> Result<Arc<str>, LoadError> {
+        let text = row
+            .required(C_SOURCE)
+            .map_err(|_| row.err(C_SOURCE, "every row needs its legal source"))?;
+        Ok(shared(&mut self.source, text))
+    }
+
+    fn note(&mut self, row: &Row<'_>) -> Arc<str> {
+        shared(&mut self.note, row.get(C_NOTE))
+    }
+}
+
+fn shared(last: &mut Option<Arc<str>>, text: &str) -> Arc<str> {
+    match last {
+        Some(l) if **l == *text => Arc::clone(l),
+        _ => Arc::clone(last.insert(Arc::from(text))),
+    }
+}
+
+fn rate_row(row: &Row<'_>, texts: &mut Texts) -> Result<RateEntry, LoadError> {
     let code_text = row.required(C_CODE)?;
     let code = row.partner_code(code_text)?;
     let basis_text = row.required(C_BASIS)?;
@@ -338,12 +381,12 @@ fn rate_row(row: &Row<'_>) -> Result<RateEntry, LoadError> {
         from,
         to,
         transit: row.transit()?,
-        source: source(row)?,
-        note: row.get(C_NOTE).to_string(),
+        source: texts.source(row)?,
+        note: texts.note(row),
     })
 }
 
-fn exempt_row(row: &Row<'_>) -> Result<ExemptEntry, LoadError> {
+fn exempt_row(row: &Row<'_>, texts: &mut Texts) -> Result<ExemptEntry, LoadError> {
     let code = HtsCode::from_str(row.required(C_CODE)?).map_err(|e| match e {
         crate::Error::InvalidHts { reason, .. } => {
             row.err(C_CODE, format!("not an HTS code: {reason}"))
@@ -377,12 +420,12 @@ fn exempt_row(row: &Row<'_>) -> Result<ExemptEntry, LoadError> {
         basis,
         from,
         to,
-        source: source(row)?,
-        note: row.get(C_NOTE).to_string(),
+        source: texts.source(row)?,
+        note: texts.note(row),
     })
 }
 
-fn fee_row(row: &Row<'_>) -> Result<FeeEntry, LoadError> {
+fn fee_row(row: &Row<'_>, texts: &mut Texts) -> Result<FeeEntry, LoadError> {
     let kind = fee_kind_from_str(row.required(C_CODE)?)
         .ok_or_else(|| row.err(C_CODE, "a fee code is MPF or HMF"))?;
     let Some(rate_pct) = row.decimal(C_RATE, MAX_FEE_PCT)? else {
@@ -411,12 +454,12 @@ fn fee_row(row: &Row<'_>) -> Result<FeeEntry, LoadError> {
         max,
         from,
         to,
-        source: source(row)?,
-        note: row.get(C_NOTE).to_string(),
+        source: texts.source(row)?,
+        note: texts.note(row),
     })
 }
 
-fn program_row(row: &Row<'_>) -> Result<ProgramEntry, LoadError> {
+fn program_row(row: &Row<'_>, texts: &mut Texts) -> Result<ProgramEntry, LoadError> {
     let code = row.partner_code(row.required(C_CODE)?)?;
     let program = Program::parse(row.required(C_BASIS)?).ok_or_else(|| {
         row.err(
@@ -449,7 +492,7 @@ fn program_row(row: &Row<'_>) -> Result<ProgramEntry, LoadError> {
         from,
         to,
         transit: row.transit()?,
-        source: source(row)?,
-        note: row.get(C_NOTE).to_string(),
+        source: texts.source(row)?,
+        note: texts.note(row),
     })
 }

@@ -2,6 +2,7 @@
 //! surcharge that followed them: rows of the table's `program` kind.
 
 use std::fmt;
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
@@ -173,8 +174,8 @@ pub struct ProgramEntry {
     pub(crate) from: Date,
     pub(crate) to: Option<Date>,
     pub(crate) transit: Transit,
-    pub(crate) source: String,
-    pub(crate) note: String,
+    pub(crate) source: Arc<str>,
+    pub(crate) note: Arc<str>,
 }
 
 impl ProgramEntry {

@@ -6,7 +6,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Read;
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::{LazyLock, OnceLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use rust_decimal::Decimal;
 
@@ -248,8 +248,8 @@ pub struct RateEntry {
     pub(crate) from: Date,
     pub(crate) to: Option<Date>,
     pub(crate) transit: Transit,
-    pub(crate) source: String,
-    pub(crate) note: String,
+    pub(crate) source: Arc<str>,
+    pub(crate) note: Arc<str>,
 }
 
 impl RateEntry {
@@ -326,8 +326,8 @@ pub struct ExemptEntry {
     pub(crate) basis: ExemptBasis,
     pub(crate) from: Date,
     pub(crate) to: Option<Date>,
-    pub(crate) source: String,
-    pub(crate) note: String,
+    pub(crate) source: Arc<str>,
+    pub(crate) note: Arc<str>,
 }
 
 impl ExemptEntry {
@@ -385,8 +385,8 @@ pub struct FeeEntry {
     pub(crate) max: Option<Decimal>,
     pub(crate) from: Option<Date>,
     pub(crate) to: Option<Date>,
-    pub(crate) source: String,
-    pub(crate) note: String,
+    pub(crate) source: Arc<str>,
+    pub(crate) note: Arc<str>,
 }
 
 impl FeeEntry {
@@ -1277,7 +1277,9 @@ pub(crate) fn build_table(
     }
 
     let mut exempt_at: Vec<(u64, u32)> = Vec::with_capacity(exemptions.len());
-    let mut exempt_under: Vec<(u64, u32)> = Vec::with_capacity(exemptions.len() * 3);
+    // One list per prefix length: rows listed in code order give sorted runs, which the
+    // (stable, run-merging) sorts below take in near-linear time.
+    let mut under: [Vec<(u64, u32)>; 3] = Default::default();
     let mut lens: Vec<usize> = Vec::new();
     for (i, e) in exemptions.iter().enumerate() {
         let idx = i as u32;
@@ -1285,22 +1287,23 @@ pub(crate) fn build_table(
         if !lens.contains(&e.code.len()) {
             lens.push(e.code.len());
         }
-        for len in [4, 6, 8] {
+        for (len, list) in [4, 6, 8].into_iter().zip(&mut under) {
             if len < e.code.len() {
                 if let Some(p) = e.code.prefix(len) {
-                    exempt_under.push((p.key(), idx));
+                    list.push((p.key(), idx));
                 }
             }
         }
     }
+    let mut exempt_under = under.concat();
     let mut exempt_headings = Box::new([0u64; 157]);
     for e in &exemptions {
         let h = e.code.heading();
         exempt_headings[h / 64] |= 1 << (h % 64);
     }
     let from_of = |i: u32| exemptions.get(i as usize).map(|e| e.from);
-    exempt_at.sort_unstable_by_key(|&(k, i)| (k, from_of(i), i));
-    exempt_under.sort_unstable();
+    exempt_at.sort_by_key(|&(k, i)| (k, from_of(i), i));
+    exempt_under.sort();
     lens.sort_unstable_by(|a, b| b.cmp(a));
     let mut category_periods: [Vec<(Date, Option<Date>)>; 8] = Default::default();
     for e in &exemptions {
