@@ -411,9 +411,10 @@ impl<'t> FastPricer<'t> {
 
     /// True when every field the batch reads is valid UTF-8.
     fn all_text(&self, rec: &impl Fields) -> bool {
-        Field::ALL
-            .iter()
-            .all(|&f| std::str::from_utf8(self.field(rec, f)).is_ok())
+        rec.is_ascii()
+            || Field::ALL
+                .iter()
+                .all(|&f| std::str::from_utf8(self.field(rec, f)).is_ok())
     }
 
     /// The partner code of an origin's text; `Ok(None)` when the general path should look

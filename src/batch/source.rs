@@ -211,6 +211,8 @@ pub(super) trait Fields {
     fn field(&self, i: usize) -> Option<&[u8]>;
     /// The line number of the record.
     fn line(&self) -> u64;
+    /// True when every byte of the record is ASCII (so every field is UTF-8).
+    fn is_ascii(&self) -> bool;
 }
 
 impl Fields for csv::ByteRecord {
@@ -220,6 +222,9 @@ impl Fields for csv::ByteRecord {
     }
     fn line(&self) -> u64 {
         self.position().map(|p| p.line()).unwrap_or(0)
+    }
+    fn is_ascii(&self) -> bool {
+        self.as_slice().is_ascii()
     }
 }
 
@@ -248,6 +253,9 @@ impl Fields for Line<'_> {
     }
     fn line(&self) -> u64 {
         self.line
+    }
+    fn is_ascii(&self) -> bool {
+        self.text.is_ascii()
     }
 }
 

@@ -516,7 +516,12 @@ impl ErrorSink {
     fn report(&mut self, e: &RowError) -> std::io::Result<()> {
         match self {
             ErrorSink::Stderr(w) => writeln!(w, "tariffs: rejected {e}"),
-            ErrorSink::File(w) => w.write_record(e.record()).map_err(std::io::Error::other),
+            ErrorSink::File(w) => {
+                let line = e.line.to_string();
+                let column = e.column.unwrap_or("");
+                w.write_record([line.as_str(), &e.id, column, &e.value, &e.reason])
+                    .map_err(std::io::Error::other)
+            }
         }
     }
 
