@@ -180,9 +180,12 @@ fn main() {
         );
     }
     ratios.sort_by(|a, b| a.total_cmp(b));
+    let n = ratios.len();
     println!(
-        "median ratio estimate/pass-through: {:.3}",
-        ratios[ratios.len() / 2]
+        "median ratio estimate/pass-through: {:.3} (quartiles {:.3} to {:.3} over {n} rounds)",
+        ratios[n / 2],
+        ratios[n / 4],
+        ratios[(3 * n) / 4]
     );
     println!("peak RSS: {:.1} MiB", peak_rss_kib() as f64 / 1024.0);
     let _ = std::fs::remove_dir_all(&dir);
