@@ -160,13 +160,18 @@ struct Treatment<'t> {
     rate_text: Vec<u8>,
     /// True when the rate is a 15% floor (the additional duty is 15% less the MFN rate).
     floor: bool,
-    /// The partner's name, quoted.
-    name: Vec<u8>,
+    /// The origin and name columns: the partner's code, a comma and its name, quoted.
+    code_name: Vec<u8>,
     /// The source column when the partner's status alone decides the treatment (a rate
     /// applies and the goods are not exempt, or the partner is not subject, or no rate is in
     /// force), quoted.
     source: Vec<u8>,
+    /// The source column followed by the eight empty program columns, for a partner without
+    /// programs.
+    source_no_programs: Vec<u8>,
     basis: &'static str,
+    /// The basis column followed by the three empty exemption columns.
+    basis_no_exemption: Vec<u8>,
     /// The rate of each program with a row for the partner on these dates.
     programs: [Option<i64>; 4],
     mpf: Option<Fee>,
@@ -203,8 +208,10 @@ impl<'t> Treatment<'t> {
             None => Some(None),
             Some(f) => Fee::of(f).map(Some),
         };
-        let mut name = Vec::with_capacity(32);
-        push_text(&mut name, pr.partner.name());
+        let mut code_name = Vec::with_capacity(32);
+        code_name.extend_from_slice(code.as_bytes());
+        code_name.push(b',');
+        push_text(&mut code_name, pr.partner.name());
         let mut source = Vec::new();
         push_text(
             &mut source,
@@ -224,14 +231,18 @@ impl<'t> Treatment<'t> {
             limit(mpf.and_then(|f| f.min)),
             limit(mpf.and_then(|f| f.max)),
         ];
+        let source_no_programs = [&source[..], b",,,,,,,,"].concat();
+        let basis = basis_of(pr.status);
         Some(Treatment {
             source,
+            source_no_programs,
             status: pr.status,
             rate_e4,
             rate_text,
             floor,
-            name,
-            basis: basis_of(pr.status),
+            code_name,
+            basis,
+            basis_no_exemption: [basis.as_bytes(), b",,,"].concat(),
             programs,
             mpf,
             mpf_limits,
@@ -641,7 +652,7 @@ impl<'t> FastPricer<'t> {
             amounts: [mpf, hmf, r.freight, r.insurance, total_duty, fees, landed],
             effective,
             source: if by_status {
-                Source::Quoted(&t.source)
+                Source::Treatment
             } else {
                 Source::Text(reciprocal_source(exemption, t.status).as_bytes())
             },
@@ -686,10 +697,11 @@ impl<'t> FastPricer<'t> {
     }
 }
 
-/// The source column of a row: the treatment's, already quoted, or a text to quote.
+/// The source column of a row: the treatment's (written as it was quoted when the
+/// treatment was built), or a text to quote.
 #[derive(Clone, Copy)]
 enum Source<'a> {
-    Quoted(&'a [u8]),
+    Treatment,
     Text(&'a [u8]),
 }
 
@@ -727,11 +739,19 @@ impl Priced<'_, '_> {
                 w.text(r.id);
             }
         }
-        if w.col() {
-            w.raw(r.code.as_bytes());
-        }
-        if w.col() {
-            w.raw(&t.name);
+        // The partner's code and name (the treatment is the code's).
+        if ALL {
+            w.col();
+            w.raw(&t.code_name);
+            w.skip(1);
+        } else {
+            let (code, name) = t.code_name.split_at(2);
+            if w.col() {
+                w.raw(code);
+            }
+            if w.col() {
+                w.raw(name.get(1..).unwrap_or_default());
+            }
         }
         if w.col() {
             w.date(r.date);
@@ -772,19 +792,26 @@ impl Priced<'_, '_> {
         if w.col() {
             recip = Some(w.cents_at(self.recip));
         }
-        if w.col() {
-            w.raw(t.basis.as_bytes());
-        }
-        if w.col() {
-            w.raw(self.name.as_bytes());
-        }
-        if w.col() {
-            if let Some(code) = self.code {
-                w.hts(code);
+        if ALL && self.name.is_empty() && self.code.is_none() && self.category.is_empty() {
+            // No exemption: the basis and three empty columns.
+            w.col();
+            w.raw(&t.basis_no_exemption);
+            w.skip(3);
+        } else {
+            if w.col() {
+                w.raw(t.basis.as_bytes());
             }
-        }
-        if w.col() {
-            w.raw(self.category.as_bytes());
+            if w.col() {
+                w.raw(self.name.as_bytes());
+            }
+            if w.col() {
+                if let Some(code) = self.code {
+                    w.hts(code);
+                }
+            }
+            if w.col() {
+                w.raw(self.category.as_bytes());
+            }
         }
         let mut mpf = None;
         for (i, amount) in self.amounts.into_iter().enumerate() {
@@ -805,18 +832,28 @@ impl Priced<'_, '_> {
         if w.col() {
             w.e4(self.effective.unsigned_abs());
         }
-        if w.col() {
-            match self.source {
-                Source::Quoted(b) => w.raw(b),
-                Source::Text(b) => w.text(b),
+        match self.source {
+            Source::Treatment if ALL && self.program_cells == [None; 4] => {
+                // The treatment's source and eight empty program columns.
+                w.col();
+                w.raw(&t.source_no_programs);
+                w.skip(8);
             }
-        }
-        if ALL && self.program_cells == [None; 4] {
-            // Eight empty columns.
-            w.raw(b",,,,,,,,");
-            w.skip(8);
-        } else {
-            self.write_programs(w);
+            source => {
+                if w.col() {
+                    match source {
+                        Source::Treatment => w.raw(&t.source),
+                        Source::Text(b) => w.text(b),
+                    }
+                }
+                if ALL && self.program_cells == [None; 4] {
+                    // Eight empty columns.
+                    w.raw(b",,,,,,,,");
+                    w.skip(8);
+                } else {
+                    self.write_programs(w);
+                }
+            }
         }
         if w.col() {
             w.cents_again(self.ieepa, recip);
