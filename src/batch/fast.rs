@@ -745,12 +745,12 @@ impl Priced<'_, '_> {
             w.raw(&t.code_name);
             w.skip(1);
         } else {
-            let (code, name) = t.code_name.split_at(2);
             if w.col() {
-                w.raw(code);
+                w.raw(r.code.as_bytes());
             }
             if w.col() {
-                w.raw(name.get(1..).unwrap_or_default());
+                // The name after "XX,".
+                w.raw(t.code_name.get(3..).unwrap_or_default());
             }
         }
         if w.col() {
@@ -832,27 +832,25 @@ impl Priced<'_, '_> {
         if w.col() {
             w.e4(self.effective.unsigned_abs());
         }
-        match self.source {
-            Source::Treatment if ALL && self.program_cells == [None; 4] => {
-                // The treatment's source and eight empty program columns.
-                w.col();
-                w.raw(&t.source_no_programs);
-                w.skip(8);
+        let no_programs = ALL && self.program_cells == [None; 4];
+        if no_programs && matches!(self.source, Source::Treatment) {
+            // The treatment's source and eight empty program columns.
+            w.col();
+            w.raw(&t.source_no_programs);
+            w.skip(8);
+        } else {
+            if w.col() {
+                match self.source {
+                    Source::Treatment => w.raw(&t.source),
+                    Source::Text(b) => w.text(b),
+                }
             }
-            source => {
-                if w.col() {
-                    match source {
-                        Source::Treatment => w.raw(&t.source),
-                        Source::Text(b) => w.text(b),
-                    }
-                }
-                if ALL && self.program_cells == [None; 4] {
-                    // Eight empty columns.
-                    w.raw(b",,,,,,,,");
-                    w.skip(8);
-                } else {
-                    self.write_programs(w);
-                }
+            if no_programs {
+                // Eight empty columns.
+                w.raw(b",,,,,,,,");
+                w.skip(8);
+            } else {
+                self.write_programs(w);
             }
         }
         if w.col() {
