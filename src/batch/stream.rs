@@ -490,6 +490,12 @@ fn threaded<R: Read, W: Write>(
                         }
                         run.totals.merge(&job.totals)
                     })();
+                    // A failure (a write error, an observer's error, an overflow) stops
+                    // the reading: the blocks in flight are drained, then the workers
+                    // end. Without this the loop waited for blocks never sent.
+                    if result.is_err() {
+                        finished = true;
+                    }
                 }
                 job.out.clear();
                 job.errors.clear();

@@ -8,6 +8,7 @@ mod enacted;
 mod fast_path;
 mod formula;
 mod golden;
+mod hardening;
 mod loading;
 mod lookups;
 mod props;
