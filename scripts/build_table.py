@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the bundled `tariffs.csv` (and `tests/data/trade_2024.csv`) from the sourced facts.
 
-Usage: python3 scripts/build_table.py [SHARED_DATA_DIR]   (default: ../shared/data)
+Usage: python3 scripts/build_table.py [SHARED_DATA_DIR] [--out=DIR]   (default: ../shared/data, the repository)
 
 The output is committed; `tests/bundled.rs` checks it against the source files when they
 are present, so a drift between the two fails CI. Every row carries its legal source.
@@ -14,6 +14,8 @@ import sys
 ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
 DATA = ARGS[0] if ARGS else os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
 ROOT = os.path.join(os.path.dirname(__file__), "..")
+# `--out DIR` writes the tables into DIR instead of the repository (the drift test compares).
+OUT = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--out=")), ROOT)
 
 COLUMNS = ["kind", "code", "name", "rate_pct", "charged_pct", "chart_pct", "basis", "rate_of",
            "category", "applies_to", "min_usd", "max_usd", "effective_from", "effective_to",
@@ -294,11 +296,11 @@ def write(path, header, rows):
 
 
 if __name__ == "__main__" and "--iso" not in sys.argv:
-    write(os.path.join(ROOT, "tariffs.csv"), COLUMNS, rate_rows() + exempt_rows() + fee_rows())
-    write(os.path.join(ROOT, "tariffs-enacted.csv"), COLUMNS,
+    write(os.path.join(OUT, "tariffs.csv"), COLUMNS, rate_rows() + exempt_rows() + fee_rows())
+    write(os.path.join(OUT, "tariffs-enacted.csv"), COLUMNS,
           enacted_rate_rows() + enacted_exempt_rows() + program_rows() + fee_rows())
-    os.makedirs(os.path.join(ROOT, "tests", "data"), exist_ok=True)
-    write(os.path.join(ROOT, "tests", "data", "trade_2024.csv"),
+    os.makedirs(os.path.join(OUT, "tests", "data"), exist_ok=True)
+    write(os.path.join(OUT, "tests", "data", "trade_2024.csv"),
           ["iso2", "name", "us_imports_usd", "us_exports_usd", "chart_charged_pct", "chart_reciprocal_pct",
            "usable", "source_note"], trade_rows())
 

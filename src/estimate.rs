@@ -15,6 +15,9 @@ pub const US_CONTENT_THRESHOLD: Decimal = Decimal::from_parts(20, 0, 0, false, 2
 /// Customs value at or below which an entry is informal by default (19 CFR 143.21): $2,500.
 pub const INFORMAL_ENTRY_LIMIT: Decimal = Decimal::from_parts(2500, 0, 0, false, 0);
 
+/// The range of an amount of money given as input, in words.
+const AMOUNT_RANGE: &str = "0 to 1000000000000 (USD 1 trillion, the cap on one entry line)";
+
 /// Highest MFN ad valorem rate accepted, in percent.
 const MAX_MFN_PCT: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
 
@@ -91,7 +94,9 @@ pub struct Shipment {
     /// Country of origin.
     pub origin: CountryCode,
     /// Customs (transaction) value in USD, which excludes international freight and
-    /// insurance. Must not be negative.
+    /// insurance: 0 to [`MAX_AMOUNT`](crate::money::MAX_AMOUNT) (USD 1 trillion). Taken to
+    /// the cent with the crate's rounding policy before anything is computed, as are
+    /// freight and insurance.
     pub customs_value: Decimal,
     /// The goods: an HTS code, a category, or unspecified.
     pub goods: Goods,
@@ -415,7 +420,8 @@ impl RateTable {
     ///
     /// # Errors
     ///
-    /// [`Error::OutOfRange`] for a negative value, freight or insurance, an MFN rate outside
+    /// [`Error::OutOfRange`] for a value, freight or insurance that is negative or above
+    /// [`MAX_AMOUNT`](crate::money::MAX_AMOUNT), an MFN rate outside
     /// 0 to 1000, or a US-content share outside 0 to 1; [`Error::UnknownPartner`];
     /// [`Error::AmbiguousHts`]; [`Error::NoFeeSchedule`] when a formal entry's date has no
     /// MPF row; [`Error::Overflow`].
@@ -424,8 +430,8 @@ impl RateTable {
             "customs_value",
             s.customs_value,
             Decimal::ZERO,
-            None,
-            "at least 0",
+            Some(money::MAX_AMOUNT),
+            AMOUNT_RANGE,
         )?;
         check_range(
             "mfn_pct",
@@ -443,8 +449,15 @@ impl RateTable {
                 "0 to 1000",
             )?;
         }
-        check_range("freight", s.freight, Decimal::ZERO, None, "at least 0")?;
-        check_range("insurance", s.insurance, Decimal::ZERO, None, "at least 0")?;
+        for (field, v) in [("freight", s.freight), ("insurance", s.insurance)] {
+            check_range(
+                field,
+                v,
+                Decimal::ZERO,
+                Some(money::MAX_AMOUNT),
+                AMOUNT_RANGE,
+            )?;
+        }
         check_range(
             "us_content",
             s.us_content,
@@ -453,7 +466,10 @@ impl RateTable {
             "0 to 1",
         )?;
 
-        let value = s.customs_value;
+        // Amounts are taken to the cent first (the rounding policy), so that every
+        // component and total is computed from, and adds up to, what the output shows.
+        let value = round_money(s.customs_value);
+        let (freight, insurance) = (round_money(s.freight), round_money(s.insurance));
         // CBP applies the in-transit rules to vessel shipments only.
         let loaded = match s.mode {
             None | Some(TransportMode::Ocean) => s.loaded,
@@ -548,7 +564,7 @@ impl RateTable {
         }
         let total_fees = money::add(mpf.charge.amount, hmf.charge.amount, "total fees")?;
         let landed_cost = money::sum(
-            &[value, total_duty, total_fees, s.freight, s.insurance],
+            &[value, total_duty, total_fees, freight, insurance],
             "landed cost",
         )?;
         let effective = money::ratio(total_duty, value, "effective rate")?;
@@ -561,8 +577,8 @@ impl RateTable {
             programs,
             mpf,
             hmf,
-            freight: s.freight,
-            insurance: s.insurance,
+            freight,
+            insurance,
             ieepa_duty,
             total_duty,
             total_fees,
@@ -736,10 +752,18 @@ impl<'a> Basket<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::OutOfRange`] for a negative value, [`Error::AmbiguousHts`],
+    /// [`Error::OutOfRange`] for a value that is negative or above
+    /// [`MAX_AMOUNT`](crate::money::MAX_AMOUNT), [`Error::AmbiguousHts`],
     /// [`Error::Overflow`]. A rejected line leaves the basket unchanged.
     pub fn add(&mut self, line: &BasketLine) -> Result<Option<Category>, Error> {
-        check_range("value", line.value, Decimal::ZERO, None, "at least 0")?;
+        check_range(
+            "value",
+            line.value,
+            Decimal::ZERO,
+            Some(money::MAX_AMOUNT),
+            AMOUNT_RANGE,
+        )?;
+        let value = round_money(line.value);
         let date = self.partner_rate.date;
         let category = match line.goods {
             Goods::Unspecified => None,
@@ -749,10 +773,10 @@ impl<'a> Basket<'a> {
                 .map(|e| e.category()),
             Goods::Category(c) => self.table.category_exempt(c, Some(date)).then_some(c),
         };
-        let total = money::add(self.total, line.value, "basket total")?;
+        let total = money::add(self.total, value, "basket total")?;
         if let Some(c) = category {
             let slot = &mut self.by_category[c as usize];
-            *slot = money::add(*slot, line.value, "category total")?;
+            *slot = money::add(*slot, value, "category total")?;
         }
         self.total = total;
         self.lines += 1;

@@ -96,7 +96,8 @@ impl<'r> Row<'r> {
         if v.is_empty() {
             return Ok(None);
         }
-        let d = Decimal::from_str_exact(v).map_err(|_| self.err(col, "not a decimal number"))?;
+        let d =
+            crate::money::parse_decimal(v).ok_or_else(|| self.err(col, "not a decimal number"))?;
         if d.is_sign_negative() && !d.is_zero() {
             return Err(self.err(col, "must not be negative"));
         }
@@ -200,8 +201,8 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<RateTable, LoadError> {
     records.next_into(&mut header);
     let mut idx: [Option<usize>; 18] = [None; 18];
     for (i, h) in header.iter().enumerate() {
-        let h = h.trim().trim_start_matches('\u{feff}');
-        if let Some(c) = COLUMNS.iter().position(|&c| c == h) {
+        let h = h.trim().trim_start_matches('\u{feff}').trim();
+        if let Some(c) = COLUMNS.iter().position(|&c| c.eq_ignore_ascii_case(h)) {
             if idx[c].is_some() {
                 return Err(LoadError::at(
                     origin,

@@ -27,6 +27,34 @@ pub const RATIO_DP: u32 = 6;
 /// The rounding strategy for money and ratios: half away from zero.
 pub const ROUNDING: RoundingStrategy = RoundingStrategy::MidpointAwayFromZero;
 
+/// The largest amount of money accepted as an input (a customs value, freight, insurance,
+/// a basket line's value): USD 1 trillion. A single entry line above it is a typo or an
+/// attack, not a shipment; with every input below it, no sum of fewer than 10^16 lines can
+/// overflow a `Decimal`, so one absurd row cannot abort or poison a batch.
+pub const MAX_AMOUNT: Decimal = Decimal::from_parts(0xD4A5_1000, 0xE8, 0, false, 0);
+
+/// [`MAX_AMOUNT`] in cents, for the integer paths.
+pub(crate) const MAX_AMOUNT_CENTS: i64 = 100_000_000_000_000;
+
+/// Parses a decimal number as the crate reads every number it is given: digits with an
+/// optional sign and decimal point (`1234.50`, `-0.5`, `16.`), exactly, and nothing else.
+/// `rust_decimal` also takes underscores between digits (`1_000`); in a customs file they
+/// are typos, so they are refused here.
+///
+/// ```
+/// use tariffs::money::parse_decimal;
+/// assert_eq!(parse_decimal("1234.50").map(|d| d.to_string()), Some("1234.50".into()));
+/// assert_eq!(parse_decimal("1_000"), None);
+/// assert_eq!(parse_decimal("1,000.00"), None);
+/// assert_eq!(parse_decimal(""), None);
+/// ```
+pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    if text.contains('_') {
+        return None;
+    }
+    Decimal::from_str_exact(text).ok()
+}
+
 /// Rounds an amount of money to the cent with the crate's policy.
 ///
 /// ```

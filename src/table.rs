@@ -38,6 +38,12 @@ pub const ENACTED_LABEL: &str =
 static ENACTED: LazyLock<Result<RateTable, LoadError>> =
     LazyLock::new(|| RateTable::parse(ENACTED_CSV, "bundled tariffs-enacted.csv"));
 
+/// The largest table file [`RateTable::from_path`] and [`RateTable::from_reader`] read:
+/// 256 MiB, room for the bundled tables of the whole HTS and its measures (tens of MB); a
+/// longer input (`/dev/zero`, a wrong file) is refused once that much is read, with memory
+/// bounded by it.
+pub const MAX_TABLE_BYTES: usize = 256 << 20;
+
 /// The bundled schedules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Schedule {
@@ -657,18 +663,15 @@ impl RateTable {
     ///
     /// # Errors
     ///
-    /// A [`LoadError`] naming the file, line, column and value: unreadable file, malformed
-    /// CSV, missing columns, malformed codes, rates or dates, unknown categories or bases,
+    /// A [`LoadError`] naming the file, line, column and value: unreadable file, a file
+    /// longer than [`MAX_TABLE_BYTES`], malformed CSV, missing columns, malformed codes, rates or dates, unknown categories or bases,
     /// rates outside the sane range, duplicate or overlapping rows.
     pub fn from_path(path: impl AsRef<Path>) -> Result<RateTable, LoadError> {
         let path = path.as_ref();
         let origin = path.display().to_string();
-        let text = std::fs::read(path)
+        let file = std::fs::File::open(path)
             .map_err(|e| LoadError::new(&origin, 0, LoadErrorKind::Io(e.to_string())))?;
-        let text = String::from_utf8(text).map_err(|e| {
-            LoadError::new(&origin, 0, LoadErrorKind::Csv(format!("not UTF-8: {e}")))
-        })?;
-        RateTable::parse(&text, &origin)
+        RateTable::load(file, &origin)
     }
 
     /// Loads a table from any reader of the bundled format (the origin in errors is
@@ -677,12 +680,31 @@ impl RateTable {
     /// # Errors
     ///
     /// As [`RateTable::from_path`].
-    pub fn from_reader(mut reader: impl Read) -> Result<RateTable, LoadError> {
-        let mut text = String::new();
+    pub fn from_reader(reader: impl Read) -> Result<RateTable, LoadError> {
+        RateTable::load(reader, "<reader>")
+    }
+
+    /// Reads at most [`MAX_TABLE_BYTES`] of table text and parses it.
+    fn load(reader: impl Read, origin: &str) -> Result<RateTable, LoadError> {
+        let mut text = Vec::new();
         reader
-            .read_to_string(&mut text)
-            .map_err(|e| LoadError::new("<reader>", 0, LoadErrorKind::Io(e.to_string())))?;
-        RateTable::parse(&text, "<reader>")
+            .take(MAX_TABLE_BYTES as u64 + 1)
+            .read_to_end(&mut text)
+            .map_err(|e| LoadError::new(origin, 0, LoadErrorKind::Io(e.to_string())))?;
+        if text.len() > MAX_TABLE_BYTES {
+            return Err(LoadError::new(
+                origin,
+                0,
+                LoadErrorKind::Invalid(format!(
+                    "longer than {} MiB, the most a table may be: not a rate table",
+                    MAX_TABLE_BYTES >> 20
+                )),
+            ));
+        }
+        let text = String::from_utf8(text).map_err(|e| {
+            LoadError::new(origin, 0, LoadErrorKind::Csv(format!("not UTF-8: {e}")))
+        })?;
+        RateTable::parse(&text, origin)
     }
 
     /// Parses table text; `origin` names it in errors.

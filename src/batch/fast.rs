@@ -41,9 +41,10 @@ pub(super) enum Fast {
     Slow,
 }
 
-/// Largest customs value, freight or insurance the fast path takes, in cents ($10 trillion):
-/// every product below stays far inside `i128`, every sum inside `i64`.
-const MAX_CENTS: i64 = 1_000_000_000_000_000;
+/// One more than the largest customs value, freight or insurance the fast path takes, in
+/// cents: the input cap, [`money::MAX_AMOUNT`] (USD 1 trillion); the general path rejects
+/// what lies above it. Every product below stays far inside `i128`, every sum inside `i64`.
+const MAX_CENTS: i64 = money::MAX_AMOUNT_CENTS + 1;
 
 /// Highest MFN rate accepted (1000%), in ten-thousandths of a percent.
 const MAX_MFN_E4: i64 = 10_000_000;

@@ -8,7 +8,10 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use crate::estimate::{EntryType, LandedCost, Section232};
-use crate::{money, Category, Date, Error, HtsCode, RateTable, Shipment, TransportMode};
+use crate::{
+    money, BasketLine, Category, CountryCode, Date, Error, Goods, HtsCode, RateTable, Shipment,
+    TransportMode,
+};
 
 /// An input field of a shipment: a CSV column or a command-line flag of the same name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -139,7 +142,7 @@ fn number(field: Field, text: &str) -> Result<Decimal, FieldError> {
     if let Some(d) = plain_decimal(text) {
         return Ok(d);
     }
-    Decimal::from_str_exact(text).map_err(|_| {
+    money::parse_decimal(text).ok_or_else(|| {
         field_err(
             field,
             text,
@@ -223,37 +226,13 @@ pub fn parse_shipment<'a>(
     table: &RateTable,
     get: impl Fn(Field) -> &'a str,
 ) -> Result<Shipment, FieldError> {
-    let origin_text = get(Field::Origin).trim_ascii();
-    if origin_text.is_empty() {
-        return Err(field_err(Field::Origin, "", "required"));
-    }
-    let origin = table
-        .partner(origin_text)
-        .map_err(|e| field_err(Field::Origin, origin_text, e))?
-        .code();
+    let origin = origin_field(table, get(Field::Origin))?;
     let value_text = get(Field::Value).trim_ascii();
     if value_text.is_empty() {
         return Err(field_err(Field::Value, "", "required"));
     }
     let mut s = Shipment::new(origin, number(Field::Value, value_text)?);
-    let hts = optional(Field::Hts, get(Field::Hts), |t| {
-        HtsCode::from_str(t).map_err(|e| field_err(Field::Hts, t, e))
-    })?;
-    let category = optional(Field::Category, get(Field::Category), |t| {
-        Category::from_str(t).map_err(|e| field_err(Field::Category, t, e))
-    })?;
-    match (hts, category) {
-        (Some(_), Some(_)) => {
-            return Err(field_err(
-                Field::Category,
-                get(Field::Category),
-                "give an HTS code or a category, not both",
-            ))
-        }
-        (Some(h), None) => s = s.hts(h),
-        (None, Some(c)) => s = s.category(c),
-        (None, None) => {}
-    }
+    s.goods = goods(&get)?;
     if let Some(m) = optional(Field::Mfn, get(Field::Mfn), |t| {
         number(Field::Mfn, t.strip_suffix('%').unwrap_or(t).trim_end())
     })? {
@@ -329,6 +308,84 @@ pub fn parse_shipment<'a>(
     Ok(s)
 }
 
+/// The goods of named fields: an HTS code, a category, or neither.
+fn goods<'a>(get: &impl Fn(Field) -> &'a str) -> Result<Goods, FieldError> {
+    let hts = optional(Field::Hts, get(Field::Hts), |t| {
+        HtsCode::from_str(t).map_err(|e| field_err(Field::Hts, t, e))
+    })?;
+    let category = optional(Field::Category, get(Field::Category), |t| {
+        Category::from_str(t).map_err(|e| field_err(Field::Category, t, e))
+    })?;
+    match (hts, category) {
+        (Some(_), Some(_)) => Err(field_err(
+            Field::Category,
+            get(Field::Category),
+            "give an HTS code or a category, not both",
+        )),
+        (Some(h), None) => Ok(Goods::Hts(h)),
+        (None, Some(c)) => Ok(Goods::Category(c)),
+        (None, None) => Ok(Goods::Unspecified),
+    }
+}
+
+/// The partner an origin field names, resolved by the table (codes, names, aliases).
+fn origin_field(table: &RateTable, text: &str) -> Result<CountryCode, FieldError> {
+    let text = text.trim_ascii();
+    if text.is_empty() {
+        return Err(field_err(Field::Origin, "", "required"));
+    }
+    table
+        .partner(text)
+        .map(|p| p.code())
+        .map_err(|e| field_err(Field::Origin, text, e))
+}
+
+/// A line of an export basket from named text fields, as `tariffs exempt-share` reads its
+/// input: `value` (required), `hts` or `category` (neither: dutiable), and the `origin`
+/// (resolved by the table) unless the basket's origin is fixed. Numbers are read as
+/// [`parse_shipment`] reads them.
+///
+/// ```
+/// use tariffs::batch::{parse_basket_line, Field};
+/// use tariffs::{Goods, RateTable};
+///
+/// let (origin, line) = parse_basket_line(RateTable::bundled(), None, |f| match f {
+///     Field::Origin => "Kazakhstan",
+///     Field::Value => "500",
+///     Field::Hts => "2709.00.20",
+///     _ => "",
+/// })?;
+/// assert_eq!(origin.as_str(), "KZ");
+/// assert!(matches!(line.goods, Goods::Hts(_)));
+/// # Ok::<(), tariffs::batch::FieldError>(())
+/// ```
+///
+/// # Errors
+///
+/// A [`FieldError`] naming the first field that is missing or malformed.
+pub fn parse_basket_line<'a>(
+    table: &RateTable,
+    origin: Option<CountryCode>,
+    get: impl Fn(Field) -> &'a str,
+) -> Result<(CountryCode, BasketLine), FieldError> {
+    let origin = match origin {
+        Some(o) => o,
+        None => origin_field(table, get(Field::Origin))?,
+    };
+    let value_text = get(Field::Value).trim_ascii();
+    if value_text.is_empty() {
+        return Err(field_err(Field::Value, "", "required"));
+    }
+    let value = number(Field::Value, value_text)?;
+    Ok((
+        origin,
+        BasketLine {
+            goods: goods(&get)?,
+            value,
+        },
+    ))
+}
+
 /// A yes/no field: true/false, yes/no, y/n, 1/0, or empty for no.
 fn flag(field: Field, text: &str) -> Result<bool, FieldError> {
     Ok(optional(field, text, |t| {
@@ -400,9 +457,10 @@ pub use format::{
     basis_field, exemption_fields, fmt_money, fmt_pct, format_record, notes, output_record,
     refund_record, ColumnSet, Layout, RecordBuf, ERROR_COLUMNS, OUTPUT_COLUMNS, REFUND_COLUMNS,
 };
+pub use source::MAX_RECORD_BYTES;
 pub use stream::{
-    price_csv, price_csv_threaded, price_csv_with, BatchError, BatchObserver, BatchSummary,
-    RowError, PROGRESS_EVERY,
+    price_csv, price_csv_threaded, price_csv_with, read_rows, BatchError, BatchObserver,
+    BatchSummary, InputRow, RowError, PROGRESS_EVERY,
 };
 
 #[cfg(test)]

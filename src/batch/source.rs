@@ -11,7 +11,7 @@
 //! crate would give the line after the previous record (they differ after blank lines and
 //! in files with CRLF line ends).
 
-use std::io::{Chain, Cursor, Read};
+use std::io::Read;
 
 use super::stream::BatchError;
 
@@ -22,27 +22,214 @@ pub(super) const BLOCK: usize = 1 << 16;
 /// Bytes asked of the input per read.
 const READ: usize = 1 << 16;
 
-/// The csv crate's reader over the rest of the input.
-pub(super) type Rest<R> = csv::Reader<Chain<Cursor<Vec<u8>>, R>>;
+/// The longest record any reader of user CSV accepts, in bytes (1 MiB). A longer one (a
+/// file without line breaks, `/dev/zero`, a quote never closed) stops the batch with
+/// [`BatchError::RecordTooLong`] instead of growing memory without bound.
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
 
 /// What the input holds next.
 pub(super) enum Next<R> {
     /// A block of whole plain lines, and the line number of its first line.
     Plain(Vec<u8>, u64),
-    /// Not plain: the rest of the input through the csv crate, and the number to add to its
-    /// line numbers.
-    Csv(Rest<R>, u64),
+    /// Not plain: the rest of the input through the general reader.
+    Csv(Rest<R>),
     /// The end of the input.
     End,
 }
 
-/// The header of the input: a plain first line, or the csv crate's reading of the input when
+/// The header of the input: a plain first line, or the general reader of the input when
 /// the first line is not plain.
 pub(super) enum Header<R> {
     /// The header's fields; the data follows in blocks.
     Plain(csv::ByteRecord),
-    /// Everything, header included, through the csv crate.
+    /// Everything, header included, through the general reader.
     Csv(Rest<R>),
+}
+
+/// The general reader of user CSV: the records the csv crate makes of the same bytes (comma
+/// delimiter, `"` quotes doubled inside quoted fields, `\r`, `\n` or `\r\n` ending a record,
+/// blank lines skipped, text after a closing quote kept, a quote never closed running to the
+/// end of the input), each with the physical line it starts on (counted in line feeds, so
+/// right for CRLF files, quoted line breaks and blank lines, where the csv crate's count is
+/// not), and no record longer than [`MAX_RECORD_BYTES`].
+pub(super) struct Rest<R> {
+    input: R,
+    /// Bytes read and not yet taken; the next record starts at `pos`.
+    buf: Vec<u8>,
+    pos: usize,
+    /// The 1-based line at `pos`.
+    line: u64,
+    eof: bool,
+    /// Scratch for a quoted field with doubled quotes.
+    field: Vec<u8>,
+}
+
+/// How far a record's parse got.
+enum Parse {
+    /// The record ended here (the position after its terminator, or the end), with this many
+    /// line feeds inside it.
+    Done(usize, u64),
+    /// The buffer ended first: more input is needed.
+    More,
+}
+
+impl<R: Read> Rest<R> {
+    /// A reader of `held` (bytes already read, starting on line `line`) and then `input`. At
+    /// the start of the input (`at_start`) a UTF-8 byte order mark is dropped, as the csv
+    /// crate drops it.
+    pub(super) fn new(mut held: Vec<u8>, input: R, line: u64, at_start: bool) -> Rest<R> {
+        if at_start && held.starts_with(b"\xEF\xBB\xBF") {
+            held.drain(..3);
+        }
+        Rest {
+            input,
+            buf: held,
+            pos: 0,
+            line,
+            eof: false,
+            field: Vec::new(),
+        }
+    }
+
+    /// Reads more input after what is held, dropping what was taken; false at the end.
+    fn fill(&mut self) -> Result<bool, BatchError> {
+        if self.eof {
+            return Ok(false);
+        }
+        self.buf.drain(..self.pos);
+        self.pos = 0;
+        self.buf.reserve(READ);
+        match self
+            .input
+            .by_ref()
+            .take(READ as u64)
+            .read_to_end(&mut self.buf)
+        {
+            Ok(0) => {
+                self.eof = true;
+                Ok(false)
+            }
+            Ok(_) => Ok(true),
+            Err(e) => Err(BatchError::Read(e.to_string())),
+        }
+    }
+
+    /// Reads the next record into `rec`, its position set to the line it starts on; false at
+    /// the end of the input.
+    ///
+    /// # Errors
+    ///
+    /// [`BatchError::Read`] when the input cannot be read; [`BatchError::RecordTooLong`].
+    pub(super) fn read(&mut self, rec: &mut csv::ByteRecord) -> Result<bool, BatchError> {
+        // Blank lines are no records.
+        loop {
+            match self.buf.get(self.pos) {
+                Some(b'\n') => self.line += 1,
+                Some(b'\r') => {}
+                Some(_) => break,
+                None => {
+                    if !self.fill()? {
+                        return Ok(false);
+                    }
+                    continue;
+                }
+            }
+            self.pos += 1;
+        }
+        loop {
+            match self.parse(rec) {
+                Parse::Done(end, lines) => {
+                    let mut position = csv::Position::new();
+                    position.set_line(self.line);
+                    rec.set_position(Some(position));
+                    self.line += lines;
+                    self.pos = end;
+                    return Ok(true);
+                }
+                Parse::More => {
+                    if self.buf.len() - self.pos > MAX_RECORD_BYTES {
+                        return Err(BatchError::RecordTooLong { line: self.line });
+                    }
+                    // At the end of the input the record ends with it: parse it again.
+                    self.fill()?;
+                }
+            }
+        }
+    }
+
+    /// Parses the record at `pos` into `rec`, as far as the bytes held go.
+    fn parse(&mut self, rec: &mut csv::ByteRecord) -> Parse {
+        rec.clear();
+        let (buf, eof) = (&self.buf[..], self.eof);
+        let mut i = self.pos;
+        let mut lines = 0u64;
+        loop {
+            // One field from `i`.
+            if buf.get(i) == Some(&b'"') {
+                self.field.clear();
+                let mut start = i + 1;
+                let end = loop {
+                    match memchr::memchr(b'"', buf.get(start..).unwrap_or_default()) {
+                        None if eof => {
+                            // Never closed: the field runs to the end of the input.
+                            let rest = buf.get(start..).unwrap_or_default();
+                            lines += memchr::memchr_iter(b'\n', rest).count() as u64;
+                            self.field.extend_from_slice(rest);
+                            break buf.len();
+                        }
+                        None => return Parse::More,
+                        Some(q) => {
+                            let part = &buf[start..start + q];
+                            lines += memchr::memchr_iter(b'\n', part).count() as u64;
+                            self.field.extend_from_slice(part);
+                            let after = start + q + 1;
+                            match buf.get(after) {
+                                // A doubled quote stands for one.
+                                Some(b'"') => {
+                                    self.field.push(b'"');
+                                    start = after + 1;
+                                }
+                                None if !eof => return Parse::More,
+                                _ => {
+                                    // Text after the closing quote belongs to the field.
+                                    let stop = field_end(buf, after);
+                                    if stop == buf.len() && !eof {
+                                        return Parse::More;
+                                    }
+                                    self.field.extend_from_slice(&buf[after..stop]);
+                                    break stop;
+                                }
+                            }
+                        }
+                    }
+                };
+                rec.push_field(&self.field);
+                i = end;
+            } else {
+                let stop = field_end(buf, i);
+                if stop == buf.len() && !eof {
+                    return Parse::More;
+                }
+                rec.push_field(&buf[i..stop]);
+                i = stop;
+            }
+            match buf.get(i) {
+                Some(b',') => i += 1,
+                // A carriage return or line feed ends the record; a line feed after a
+                // carriage return is skipped with the blank lines before the next record.
+                Some(b'\r') => return Parse::Done(i + 1, lines),
+                Some(_) => return Parse::Done(i + 1, lines + 1),
+                None => return Parse::Done(i, lines),
+            }
+        }
+    }
+}
+
+/// The end of unquoted field text from `from`: the next comma, carriage return, line feed
+/// or the end of the bytes.
+fn field_end(buf: &[u8], from: usize) -> usize {
+    let rest = buf.get(from..).unwrap_or_default();
+    from + memchr::memchr3(b',', b'\r', b'\n', rest).unwrap_or(rest.len())
 }
 
 /// The input, read in blocks of whole lines.
@@ -92,17 +279,11 @@ impl<R: Read> Source<R> {
         }
     }
 
-    /// The csv crate's reader over the bytes held and the rest of the input.
-    /// Every record is data: a header, if not yet read, is the first record.
-    fn rest(&mut self, held: Vec<u8>) -> Option<Rest<R>> {
+    /// The general reader over the bytes held (starting on line `line`) and the rest of the
+    /// input. Every record is data: a header, if not yet read, is the first record.
+    fn rest(&mut self, held: Vec<u8>, line: u64, at_start: bool) -> Option<Rest<R>> {
         let input = self.input.take()?;
-        Some(
-            csv::ReaderBuilder::new()
-                .flexible(true)
-                .has_headers(false)
-                .buffer_capacity(1 << 16)
-                .from_reader(Cursor::new(held).chain(input)),
-        )
+        Some(Rest::new(held, input, line, at_start))
     }
 
     /// Reads the header: the first non-blank line. A UTF-8 byte order mark is dropped, as
@@ -116,6 +297,9 @@ impl<R: Read> Source<R> {
                 break Some(scanned + i);
             }
             scanned = buf.len();
+            if scanned > MAX_RECORD_BYTES {
+                return Err(BatchError::RecordTooLong { line: 1 });
+            }
             if !self.read_into(&mut buf)? {
                 break None;
             }
@@ -125,9 +309,9 @@ impl<R: Read> Source<R> {
         let first = buf.get(bom..line_end).unwrap_or(b"");
         let first = first.strip_suffix(b"\r").unwrap_or(first);
         if first.is_empty() || !plain(first) {
-            // A quoted or blank first line: the csv crate reads it all (and drops the byte
-            // order mark itself).
-            return match self.rest(buf) {
+            // A quoted or blank first line: the general reader reads it all (and drops the
+            // byte order mark).
+            return match self.rest(buf, 1, true) {
                 Some(r) => Ok(Header::Csv(r)),
                 None => Err(BatchError::Read("the input was already taken".into())),
             };
@@ -146,11 +330,15 @@ impl<R: Read> Source<R> {
         while buf.len() < self.block && !self.eof {
             self.read_into(&mut buf)?;
         }
-        // Cut after the last line feed; a line longer than the block makes the block longer.
+        // Cut after the last line feed; a line longer than the block makes the block longer,
+        // up to the longest record accepted.
         let cut = loop {
             match memchr::memrchr(b'\n', &buf) {
                 Some(i) => break i + 1,
                 None if self.eof => break buf.len(),
+                None if buf.len() > MAX_RECORD_BYTES => {
+                    return Err(BatchError::RecordTooLong { line: self.line });
+                }
                 None => {
                     self.read_into(&mut buf)?;
                 }
@@ -164,15 +352,9 @@ impl<R: Read> Source<R> {
         if !plain(&buf) {
             let mut held = buf;
             held.append(&mut self.carry);
-            let mut offset = self.line - 1;
-            if held.starts_with(b"\xEF\xBB\xBF") && offset > 0 {
-                // The csv crate drops a byte order mark at the start of what it reads; here
-                // it is data. A blank line first keeps it (and moves the lines by one).
-                held.insert(0, b'\n');
-                offset -= 1;
-            }
-            return match self.rest(held) {
-                Some(r) => Ok(Next::Csv(r, offset)),
+            let line = self.line;
+            return match self.rest(held, line, false) {
+                Some(r) => Ok(Next::Csv(r)),
                 None => Ok(Next::End),
             };
         }
@@ -209,6 +391,8 @@ pub(super) trait Fields {
     const PLAIN: bool;
     /// The bytes of field `i`, if the record has one.
     fn field(&self, i: usize) -> Option<&[u8]>;
+    /// The number of fields.
+    fn width(&self) -> usize;
     /// The line number of the record.
     fn line(&self) -> u64;
     /// True when every byte of the record is ASCII (so every field is UTF-8).
@@ -219,6 +403,9 @@ impl Fields for csv::ByteRecord {
     const PLAIN: bool = false;
     fn field(&self, i: usize) -> Option<&[u8]> {
         self.get(i)
+    }
+    fn width(&self) -> usize {
+        self.len()
     }
     fn line(&self) -> u64 {
         self.position().map(|p| p.line()).unwrap_or(0)
@@ -250,6 +437,10 @@ impl Fields for Line<'_> {
             None => return None,
         };
         self.text.get(start..end)
+    }
+    #[inline]
+    fn width(&self) -> usize {
+        self.commas.len() + 1
     }
     fn line(&self) -> u64 {
         self.line
@@ -365,8 +556,8 @@ mod tests {
             Header::Plain(h) => h.iter().map(<[u8]>::to_vec).collect(),
             Header::Csv(mut r) => {
                 let mut h = csv::ByteRecord::new();
-                r.read_byte_record(&mut h).expect("header");
-                rest = Some((r, 0));
+                r.read(&mut h).expect("header");
+                rest = Some(r);
                 h.iter().map(<[u8]>::to_vec).collect()
             }
         };
@@ -382,18 +573,18 @@ mod tests {
                         })
                         .expect("records");
                     }
-                    Next::Csv(r, offset) => {
-                        rest = Some((r, offset));
+                    Next::Csv(r) => {
+                        rest = Some(r);
                         break;
                     }
                     Next::End => break,
                 }
             }
         }
-        if let Some((mut r, offset)) = rest {
+        if let Some(mut r) = rest {
             let mut rec = csv::ByteRecord::new();
-            while r.read_byte_record(&mut rec).expect("record") {
-                let line = rec.position().map(|p| p.line()).unwrap_or(0) + offset;
+            while r.read(&mut rec).expect("record") {
+                let line = rec.position().map(|p| p.line()).unwrap_or(0);
                 records.push((rec.iter().map(<[u8]>::to_vec).collect(), line));
             }
         }
@@ -457,6 +648,16 @@ mod tests {
             prop_assert_eq!(h, th);
             let fields: Vec<_> = recs.iter().map(|r| r.0.clone()).collect();
             prop_assert_eq!(fields, trecs);
+            // Every record's line is the physical line it starts on, as the table loader
+            // counts them (line feeds; quoted line breaks, CRLF and blank lines included).
+            let mut table_records = crate::records::Records::new(&input);
+            let mut scratch = Vec::new();
+            let mut lines = Vec::new();
+            while let Some(line) = table_records.next_into(&mut scratch) {
+                lines.push(line);
+            }
+            let ours_lines: Vec<u64> = recs.iter().map(|r| r.1).collect();
+            prop_assert_eq!(&ours_lines[..], lines.get(1..).unwrap_or_default());
             // Plain text: each record's line is the line it is on.
             if !input.contains('"') && !input.replace("\r\n", "").contains('\r') {
                 let lines: Vec<&str> = input.split('\n').collect();

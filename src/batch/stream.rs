@@ -93,12 +93,31 @@ pub enum BatchError {
     /// The input's header lacks a required column.
     #[error("the input has no {0:?} column (required: id, origin, value)")]
     MissingColumn(&'static str),
+    /// The input's header names a column twice (names are matched case-insensitively, with
+    /// surrounding spaces trimmed).
+    #[error("the input names the {field:?} column twice ({:?} and {:?}): keep one", names[0], names[1])]
+    DuplicateColumn {
+        /// The field named twice.
+        field: &'static str,
+        /// The two names as the header spells them.
+        names: [String; 2],
+    },
     /// The output or the error report cannot be written.
     #[error("cannot write: {0}")]
     Write(#[from] std::io::Error),
     /// A total exceeded the range of `Decimal`.
     #[error("the batch totals overflow")]
     Overflow,
+    /// A record is longer than [`MAX_RECORD_BYTES`](super::MAX_RECORD_BYTES) (1 MiB): a
+    /// file without line breaks, or a quote never closed.
+    #[error(
+        "line {line}: a record longer than 1 MiB (no line break, or a quote never closed): \
+         not a CSV file of shipments"
+    )]
+    RecordTooLong {
+        /// The line the record starts on.
+        line: u64,
+    },
 }
 
 /// Receives what a batch reports besides its output rows.
@@ -211,14 +230,14 @@ pub fn price_csv_threaded(
     threads: usize,
 ) -> Result<BatchSummary, BatchError> {
     let mut src = Source::new(input);
-    // The rest of the input through the csv crate, once it is not plain CSV.
+    // The rest of the input through the general reader, once it is not plain CSV.
     let mut rest = None;
     let header = match src.header()? {
         Header::Plain(h) => h,
         Header::Csv(mut r) => {
             let mut h = csv::ByteRecord::new();
-            read(&mut r, &mut h, 0)?;
-            rest = Some((r, 0));
+            r.read(&mut h)?;
+            rest = Some(r);
             h
         }
     };
@@ -255,9 +274,9 @@ pub fn price_csv_threaded(
             threaded(table, &cols, layout, threads, &mut src, &mut run)?
         };
     }
-    if let Some((mut r, offset)) = rest {
+    if let Some(mut r) = rest {
         if !run.summary.stopped {
-            csv_rest(&mut pricer, &mut r, offset, &mut run)?;
+            csv_rest(&mut pricer, &mut r, &mut run)?;
         }
     }
     run.output.flush()?;
@@ -325,13 +344,13 @@ impl<W: Write> Run<'_, W> {
     }
 }
 
-/// The plain part of the input on the calling thread; the csv crate's reader of the rest,
-/// if the input stops being plain.
+/// The plain part of the input on the calling thread; the general reader of the rest, if
+/// the input stops being plain.
 fn sequential<R: Read, W: Write>(
     pricer: &mut Pricer<'_>,
     src: &mut Source<R>,
     run: &mut Run<'_, W>,
-) -> Result<Option<(Rest<R>, u64)>, BatchError> {
+) -> Result<Option<Rest<R>>, BatchError> {
     let mut out = OutBuf::with_capacity(OUT_FLUSH + 4096);
     let mut commas = Vec::new();
     let mut block = Vec::new();
@@ -346,7 +365,7 @@ fn sequential<R: Read, W: Write>(
                     break None;
                 }
             }
-            Next::Csv(r, offset) => break Some((r, offset)),
+            Next::Csv(r) => break Some(r),
             Next::End => break None,
         }
     };
@@ -354,16 +373,15 @@ fn sequential<R: Read, W: Write>(
     Ok(rest)
 }
 
-/// The rest of the input through the csv crate, on the calling thread.
+/// The rest of the input through the general reader, on the calling thread.
 fn csv_rest<R: Read, W: Write>(
     pricer: &mut Pricer<'_>,
-    rdr: &mut csv::Reader<R>,
-    line_offset: u64,
+    rdr: &mut Rest<R>,
     run: &mut Run<'_, W>,
 ) -> Result<(), BatchError> {
     let mut out = OutBuf::with_capacity(OUT_FLUSH + 4096);
     let mut rec = csv::ByteRecord::new();
-    while read(rdr, &mut rec, line_offset)? {
+    while rdr.read(&mut rec)? {
         if !run.price(pricer, &rec, &mut out)? {
             break;
         }
@@ -395,7 +413,7 @@ fn threaded<R: Read, W: Write>(
     threads: usize,
     src: &mut Source<R>,
     run: &mut Run<'_, W>,
-) -> Result<Option<(Rest<R>, u64)>, BatchError> {
+) -> Result<Option<Rest<R>>, BatchError> {
     use std::collections::BTreeMap;
     use std::sync::mpsc;
     use std::sync::{Arc, Mutex};
@@ -460,8 +478,8 @@ fn threaded<R: Read, W: Write>(
                             finished = true;
                         }
                     }
-                    Ok(Next::Csv(r, offset)) => {
-                        rest = Some((r, offset));
+                    Ok(Next::Csv(r)) => {
+                        rest = Some(r);
                         finished = true;
                     }
                     Ok(Next::End) => finished = true,
@@ -554,6 +572,9 @@ impl<'t> Pricer<'t> {
         out: &mut OutBuf,
         totals: &mut Totals,
     ) -> Result<Result<(), RowError>, BatchError> {
+        if let Err(e) = self.cols.check_width(rec) {
+            return Ok(Err(e));
+        }
         if let Some(fast) = self.fast.as_mut() {
             match fast.price(rec, out, &mut totals.cents) {
                 Fast::Priced => return Ok(Ok(())),
@@ -576,48 +597,80 @@ impl<'t> Pricer<'t> {
     }
 }
 
-/// Reads one record through the csv crate, its line number moved on by `line_offset`;
-/// `Ok(false)` at the end of the input.
-fn read<R: Read>(
-    rdr: &mut csv::Reader<R>,
-    rec: &mut csv::ByteRecord,
-    line_offset: u64,
-) -> Result<bool, BatchError> {
-    let more = rdr
-        .read_byte_record(rec)
-        .map_err(|e| BatchError::Read(e.to_string()))?;
-    if line_offset > 0 {
-        if let Some(mut pos) = rec.position().cloned() {
-            pos.set_line(pos.line() + line_offset);
-            rec.set_position(Some(pos));
-        }
-    }
-    Ok(more)
-}
-
-/// Where each field is in the input's records.
-pub(super) struct Columns(pub(super) [Option<usize>; Field::ALL.len()]);
+/// Where each field is in the input's records, and how many fields a record has (the
+/// header's count).
+pub(super) struct Columns(
+    pub(super) [Option<usize>; Field::ALL.len()],
+    pub(super) usize,
+);
 
 impl Columns {
     fn from_header(
         header: &csv::ByteRecord,
         ignored: &mut Vec<String>,
     ) -> Result<Columns, BatchError> {
+        Columns::matching(header, &[Field::Id, Field::Origin, Field::Value], ignored)
+    }
+
+    /// The columns of a header: names matched to [`Field`]s case-insensitively and with
+    /// surrounding white space (and a byte order mark) trimmed, as spreadsheets export
+    /// them; other names are `ignored`. A field named twice is refused, and so is a header
+    /// without one of the `required` fields.
+    pub(super) fn matching(
+        header: &csv::ByteRecord,
+        required: &[Field],
+        ignored: &mut Vec<String>,
+    ) -> Result<Columns, BatchError> {
         let mut index = [None; Field::ALL.len()];
         for (i, h) in header.iter().enumerate() {
             let h = String::from_utf8_lossy(h);
-            let h = h.trim().trim_start_matches('\u{feff}');
-            match Field::from_name(h) {
-                Some(f) => index[f as usize] = index[f as usize].or(Some(i)),
+            let h = h.trim().trim_start_matches('\u{feff}').trim();
+            match Field::from_name(&h.to_ascii_lowercase()) {
+                Some(f) => match index[f as usize] {
+                    None => index[f as usize] = Some(i),
+                    Some(first) => {
+                        let name = |j: usize| {
+                            String::from_utf8_lossy(header.get(j).unwrap_or_default()).into_owned()
+                        };
+                        return Err(BatchError::DuplicateColumn {
+                            field: f.name(),
+                            names: [name(first), name(i)],
+                        });
+                    }
+                },
                 None => ignored.push(h.to_string()),
             }
         }
-        for required in [Field::Id, Field::Origin, Field::Value] {
-            if index[required as usize].is_none() {
-                return Err(BatchError::MissingColumn(required.name()));
+        for &f in required {
+            if index[f as usize].is_none() {
+                return Err(BatchError::MissingColumn(f.name()));
             }
         }
-        Ok(Columns(index))
+        Ok(Columns(index, header.len()))
+    }
+
+    /// The error of a record whose number of fields is not the header's (a value with an
+    /// unquoted comma, typically a thousands separator, shifts every column after it).
+    pub(super) fn check_width(&self, rec: &impl Fields) -> Result<(), RowError> {
+        let found = rec.width();
+        if found == self.1 {
+            return Ok(());
+        }
+        let id = self.0[Field::Id as usize]
+            .and_then(|i| rec.field(i))
+            .unwrap_or_default();
+        Err(RowError {
+            line: rec.line(),
+            id: String::from_utf8_lossy(id).into_owned(),
+            column: None,
+            value: String::new(),
+            reason: format!(
+                "the row has {found} field{}, but the header has {}: a value with an unquoted \
+                 comma (a thousands separator?) shifts the columns; quote it, or write 1000.00",
+                if found == 1 { "" } else { "s" },
+                self.1
+            ),
+        })
     }
 }
 
@@ -632,30 +685,23 @@ fn price_record(
     totals: &mut Totals,
 ) -> Result<Result<(), RowError>, BatchError> {
     let line = rec.line();
-    let mut text: [&str; Field::ALL.len()] = [""; Field::ALL.len()];
-    for (slot, (i, field)) in text.iter_mut().zip(cols.0.iter().zip(Field::ALL)) {
-        if let Some(bytes) = i.and_then(|i| rec.field(i)) {
-            match std::str::from_utf8(bytes) {
-                Ok(s) => *slot = s,
-                Err(_) => {
-                    return Ok(Err(RowError {
-                        line,
-                        id: String::from_utf8_lossy(
-                            cols.0[Field::Id as usize]
-                                .and_then(|i| rec.field(i))
-                                .unwrap_or(b""),
-                        )
-                        .into_owned(),
-                        column: Some(field.name()),
-                        value: String::from_utf8_lossy(bytes).into_owned(),
-                        reason: "not valid UTF-8".into(),
-                    }))
-                }
-            }
-        }
-    }
+    let text = match row_text(cols, rec) {
+        Ok(text) => text,
+        Err(e) => return Ok(Err(e)),
+    };
     let get = |f: Field| -> &str { text[f as usize] };
     let id = get(Field::Id);
+    if layout == Layout::Refunds && get(Field::Date).trim_ascii().is_empty() {
+        // A refund is the duty of the entry date: a row without one has no answer.
+        return Ok(Err(RowError {
+            line,
+            id: id.to_string(),
+            column: Some(Field::Date.name()),
+            value: String::new(),
+            reason: "required for a refund estimate: the IEEPA duty depends on the entry date"
+                .into(),
+        }));
+    }
     match price_fields(table, &get) {
         Ok((shipment, cost)) => {
             format_record(layout, buf, id, &shipment, &cost);
@@ -670,6 +716,111 @@ fn price_record(
             reason: e.reason,
         })),
     }
+}
+
+/// The text of each field of a record (empty where the input has no such column).
+///
+/// # Errors
+///
+/// The row's error when a field is not valid UTF-8.
+fn row_text<'r>(
+    cols: &Columns,
+    rec: &'r impl Fields,
+) -> Result<[&'r str; Field::ALL.len()], RowError> {
+    let mut text: [&str; Field::ALL.len()] = [""; Field::ALL.len()];
+    for (slot, (i, field)) in text.iter_mut().zip(cols.0.iter().zip(Field::ALL)) {
+        if let Some(bytes) = i.and_then(|i| rec.field(i)) {
+            match std::str::from_utf8(bytes) {
+                Ok(s) => *slot = s,
+                Err(_) => {
+                    return Err(RowError {
+                        line: rec.line(),
+                        id: String::from_utf8_lossy(
+                            cols.0[Field::Id as usize]
+                                .and_then(|i| rec.field(i))
+                                .unwrap_or(b""),
+                        )
+                        .into_owned(),
+                        column: Some(field.name()),
+                        value: String::from_utf8_lossy(bytes).into_owned(),
+                        reason: "not valid UTF-8".into(),
+                    })
+                }
+            }
+        }
+    }
+    Ok(text)
+}
+
+/// One data row of a user's CSV, its fields as text by [`Field`].
+#[derive(Debug, Clone, Copy)]
+pub struct InputRow<'r> {
+    line: u64,
+    text: [&'r str; Field::ALL.len()],
+}
+
+impl<'r> InputRow<'r> {
+    /// The 1-based line of the input the row starts on (the header is line 1).
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// The text of a field, as given (empty when the input has no such column).
+    pub fn get(&self, field: Field) -> &'r str {
+        self.text[field as usize]
+    }
+}
+
+/// Reads a CSV of named columns as `batch` and `refunds` read theirs, for other commands
+/// over the same kind of file (`tariffs exempt-share`): the header's names matched to
+/// [`Field`]s (case-insensitively, spaces trimmed; a field named twice is refused, and
+/// so is a header without one of `required`; other names go to `ignored`), then each data
+/// row, in order, to `f`: its text by field, or its error (a number of fields other than
+/// the header's, a field that is not UTF-8). Quoted fields, CRLF line ends and blank lines
+/// are read as the csv crate reads them, with the physical line each row starts on.
+/// Returns the number of data rows read.
+///
+/// ```
+/// use tariffs::batch::{read_rows, Field};
+///
+/// let input = "Value , HTS\n100,2709.00.20\n5,1,000\n";
+/// let mut seen = Vec::new();
+/// let rows = read_rows(input.as_bytes(), &[Field::Value], &mut Vec::new(), |row| {
+///     seen.push(row.map(|r| (r.line(), r.get(Field::Value).to_string())).map_err(|e| e.line));
+///     Ok(())
+/// })?;
+/// assert_eq!(rows, 2);
+/// assert_eq!(seen, [Ok((2, "100".to_string())), Err(3)]); // line 3 has three fields
+/// # Ok::<(), tariffs::batch::BatchError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`BatchError::Read`], [`BatchError::RecordTooLong`], [`BatchError::MissingColumn`],
+/// [`BatchError::DuplicateColumn`], and any error `f` returns.
+pub fn read_rows<R: Read>(
+    input: R,
+    required: &[Field],
+    ignored: &mut Vec<String>,
+    mut f: impl FnMut(Result<InputRow<'_>, RowError>) -> Result<(), BatchError>,
+) -> Result<u64, BatchError> {
+    let mut rdr = Rest::new(Vec::new(), input, 1, true);
+    let mut rec = csv::ByteRecord::new();
+    rdr.read(&mut rec)?;
+    let cols = Columns::matching(&rec, required, ignored)?;
+    let mut rows = 0;
+    while rdr.read(&mut rec)? {
+        rows += 1;
+        let row = cols
+            .check_width(&rec)
+            .and_then(|()| row_text(&cols, &rec))
+            .map(|text| InputRow {
+                line: rec.line(),
+                text,
+            });
+        f(row)?;
+    }
+    Ok(rows)
 }
 
 /// Sums of the priced rows.

@@ -2,7 +2,6 @@
 //! sourced timeline, refund totals, and one rate per partner per date.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use proptest::prelude::*;
 use tariffs::batch::{price_fields, refund_record, Field, REFUND_COLUMNS};
@@ -73,11 +72,11 @@ fn golden_enacted_cases() {
 /// enacted schedule (MFN 0 for the floors, whose additional duty is then the full 15%).
 #[test]
 fn agrees_with_sourced_timeline() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-    let Ok(mut rdr) = csv::Reader::from_path(dir.join("reciprocal_timeline.csv")) else {
-        eprintln!("skipped: {} not present", dir.display());
+    let Some(dir) = crate::shared_data("agrees_with_sourced_timeline") else {
         return;
     };
+    let mut rdr =
+        csv::Reader::from_path(dir.join("reciprocal_timeline.csv")).expect("sourced file");
     let t = enacted();
     let mut checked = 0;
     for row in rdr.deserialize::<HashMap<String, String>>() {

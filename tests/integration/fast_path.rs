@@ -4,7 +4,7 @@
 //! API and writing it with the csv crate.
 
 #[path = "../../benches/support/shipments.rs"]
-mod shipments;
+pub mod shipments;
 
 use std::collections::HashMap;
 

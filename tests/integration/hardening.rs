@@ -2,15 +2,16 @@
 //! bad day (failures half-way through a batch, malformed rows, absurd values), held to a
 //! clear error and to nothing lost.
 
-#[path = "../../benches/support/shipments.rs"]
-mod shipments;
+use crate::fast_path::shipments;
 
 use std::io::Write;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use tariffs::batch::{price_csv_threaded, BatchError, Layout, RowError};
-use tariffs::RateTable;
+use tariffs::batch::{
+    price_csv_threaded, read_rows, BatchError, BatchSummary, Field, Layout, RowError,
+};
+use tariffs::{money, BasketLine, Goods, RateTable, Shipment};
 
 /// Runs `f` on its own thread and fails the test if it has not returned within `secs`
 /// seconds: a bound on a hang, not a measurement of speed.
@@ -95,4 +96,328 @@ fn an_observer_error_on_two_threads_stops_the_batch() {
             "{threads} threads: {err:?}"
         );
     }
+}
+
+/// Prices `input` on `threads` threads with `layout`; the summary (or the error) and the
+/// rejected rows.
+fn batch(
+    input: &str,
+    layout: Layout,
+    threads: usize,
+) -> (Result<BatchSummary, BatchError>, Vec<RowError>, String) {
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    let mut report = |e: &RowError| {
+        errors.push(e.clone());
+        Ok(())
+    };
+    let r = price_csv_threaded(
+        RateTable::bundled(),
+        input.as_bytes(),
+        &mut out,
+        &mut report,
+        false,
+        layout,
+        threads,
+    );
+    (r, errors, String::from_utf8_lossy(&out).into_owned())
+}
+
+/// The ids and lines of the rejected rows, and the priced ids.
+fn outcome(input: &str, layout: Layout, threads: usize) -> (Vec<(String, u64)>, Vec<String>) {
+    let (r, errors, out) = batch(input, layout, threads);
+    let s = r.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.rows_read, s.priced + s.rejected);
+    let priced = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap_or("").to_string())
+        .collect();
+    (
+        errors.iter().map(|e| (e.id.clone(), e.line)).collect(),
+        priced,
+    )
+}
+
+#[test]
+fn ragged_rows_are_rejected_by_every_reader() {
+    // An unquoted thousands separator gives five fields under a four-field header.
+    let plain = "id,origin,value,mfn\nr1,KZ,1,000.00,16.5\nr2,KZ,1000.00,16.5\nr3,KZ,1000\n";
+    // The same with a quoted field first, so that the general reader reads it all.
+    let quoted = plain.replace("r2,", "\"r2\",");
+    for input in [plain.to_string(), quoted] {
+        for layout in [Layout::LandedCost, Layout::Refunds] {
+            let input = input
+                .replace("16.5\n", "16.5,\n")
+                .replace(",mfn\n", ",mfn,date\n");
+            let input = input.replace(",\n", ",2025-05-01\n");
+            for threads in [1, 2] {
+                let (r, errors, _) = batch(&input, layout, threads);
+                let s = r.expect("batch");
+                assert_eq!((s.rows_read, s.priced, s.rejected), (3, 1, 2), "{input}");
+                assert_eq!(errors[0].id, "r1");
+                assert_eq!(errors[0].line, 2);
+                assert!(
+                    errors[0]
+                        .reason
+                        .contains("has 6 fields, but the header has 5"),
+                    "{}",
+                    errors[0].reason
+                );
+                assert_eq!(errors[1].id, "r3");
+                assert!(errors[1]
+                    .reason
+                    .contains("has 3 fields, but the header has 5"));
+            }
+        }
+    }
+    // exempt-share's reader.
+    let mut seen = Vec::new();
+    let rows = read_rows(
+        "value,hts\n100,2709.00.20\n1,000,2709.00.20\n".as_bytes(),
+        &[Field::Value],
+        &mut Vec::new(),
+        |row| {
+            seen.push(row.map(|r| r.line()).map_err(|e| (e.line, e.reason)));
+            Ok(())
+        },
+    )
+    .expect("rows");
+    assert_eq!(rows, 2);
+    assert_eq!(seen[0], Ok(2));
+    assert!(
+        matches!(&seen[1], Err((3, why)) if why.contains("has 3 fields, but the header has 2"))
+    );
+}
+
+#[test]
+fn header_names_match_as_spreadsheets_write_them() {
+    let (errors, priced) = outcome(
+        " ID ,Origin,VALUE , Mfn\n1,KZ,100,16.5\n",
+        Layout::LandedCost,
+        1,
+    );
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(priced, ["1"]);
+    for header in ["id,origin,value,hts,hts", "id,origin,value,HTS, hts "] {
+        let (r, _, _) = batch(
+            &format!("{header}\n1,KZ,100,2709,2709\n"),
+            Layout::LandedCost,
+            1,
+        );
+        match r {
+            Err(e @ BatchError::DuplicateColumn { .. }) => {
+                assert!(e.to_string().contains("\"hts\" column twice"), "{e}")
+            }
+            other => panic!("{header}: {other:?}"),
+        }
+    }
+    // The table loader matches its header the same way.
+    let table = "KIND,Code,rate_pct,basis,effective_from,SOURCE\nrate,*,10,baseline,2025-04-05,x\n";
+    assert!(RateTable::parse(table, "t").is_ok());
+}
+
+#[test]
+fn undated_refund_rows_are_rejected() {
+    let input = "id,origin,value,date\nd,CN,1000,2025-06-02\nu,CN,1000,\n";
+    let (r, errors, _) = batch(input, Layout::Refunds, 1);
+    let s = r.expect("batch");
+    assert_eq!((s.priced, s.rejected), (1, 1));
+    assert_eq!(errors[0].id, "u");
+    assert_eq!(errors[0].column, Some("date"));
+    assert!(errors[0].reason.contains("entry date"));
+    // The landed cost of an undated row still takes the table's reference date.
+    let (errors, _) = outcome(input, Layout::LandedCost, 1);
+    assert!(errors.is_empty());
+}
+
+#[test]
+fn numbers_with_underscores_are_typos() {
+    for (column, value) in [("value", "1_000"), ("mfn", "12_5"), ("freight", "1_0")] {
+        let input = "id,origin,value,mfn,freight\n1,KZ,100,0,0\n".replace(
+            "1,KZ,100,0,0",
+            &match column {
+                "value" => format!("1,KZ,{value},0,0"),
+                "mfn" => format!("1,KZ,100,{value},0"),
+                _ => format!("1,KZ,100,0,{value}"),
+            },
+        );
+        let (r, errors, _) = batch(&input, Layout::LandedCost, 1);
+        assert_eq!(r.expect("batch").rejected, 1, "{column}");
+        assert_eq!(errors[0].column, Some(column));
+        assert!(
+            errors[0].reason.contains("not a number"),
+            "{}",
+            errors[0].reason
+        );
+    }
+    let table =
+        "kind,code,rate_pct,basis,effective_from,source\nrate,*,1_0,baseline,2025-04-05,x\n";
+    let e = RateTable::parse(table, "t").expect_err("underscore");
+    assert!(e.to_string().contains("not a decimal number"), "{e}");
+}
+
+#[test]
+fn amounts_are_taken_to_the_cent_and_add_up() {
+    let cents = |v: &str| v.parse::<rust_decimal::Decimal>().expect("decimal");
+    let s = Shipment::new("KZ".parse().expect("code"), cents("0.004"))
+        .freight(cents("0.004"))
+        .insurance(cents("0.004"));
+    let c = RateTable::bundled().landed_cost(&s).expect("priced");
+    assert_eq!(c.customs_value, cents("0.00"));
+    assert_eq!((c.freight, c.insurance), (cents("0.00"), cents("0.00")));
+    assert_eq!(c.landed_cost, cents("0.00"));
+    let s = Shipment::new("KZ".parse().expect("code"), cents("1000.005")).freight(cents("0.125"));
+    let c = RateTable::bundled().landed_cost(&s).expect("priced");
+    assert_eq!(c.customs_value, cents("1000.01"));
+    assert_eq!(c.freight, cents("0.13"));
+    assert_eq!(
+        c.landed_cost,
+        c.customs_value + c.total_duty + c.total_fees + c.freight + c.insurance
+    );
+    // Basket lines too: the exempt and dutiable parts add up to the total shown.
+    let line = |hts: &str, v: &str| BasketLine {
+        goods: Goods::Hts(hts.parse().expect("hts")),
+        value: cents(v),
+    };
+    let r = RateTable::bundled()
+        .exempt_share(
+            "KZ".parse().expect("code"),
+            None,
+            &[line("2709.00.20", "0.004"), line("6109.10.00", "0.006")],
+        )
+        .expect("basket");
+    assert_eq!(r.total_value, cents("0.01"));
+    assert_eq!(r.exempt_value + r.dutiable_value, r.total_value);
+}
+
+#[test]
+fn one_absurd_row_is_rejected_and_the_rest_priced() {
+    let mut input = String::from("id,origin,value\n");
+    for i in 0..2_000 {
+        input.push_str(&format!("ok{i},KZ,1000.00\n"));
+    }
+    input.push_str("huge,KZ,30000000000000000000000000000\n");
+    input.push_str("cap,KZ,1000000000000.00\n");
+    input.push_str("over,KZ,1000000000000.01\n");
+    for threads in [1, 2] {
+        let (r, errors, _) = batch(&input, Layout::LandedCost, threads);
+        let s = r.expect("priced despite the absurd row");
+        assert_eq!((s.priced, s.rejected), (2_001, 2), "{threads} threads");
+        assert_eq!(errors[0].id, "huge");
+        assert_eq!(errors[0].column, Some("value"));
+        assert!(
+            errors[0].reason.contains("1 trillion"),
+            "{}",
+            errors[0].reason
+        );
+        assert_eq!(errors[1].id, "over");
+    }
+    // In a basket, one line of Decimal::MAX no longer poisons the lines after it.
+    let mut b = RateTable::bundled()
+        .basket("KZ".parse().expect("code"), None)
+        .expect("basket");
+    let max = BasketLine {
+        goods: Goods::Unspecified,
+        value: rust_decimal::Decimal::MAX,
+    };
+    assert!(b.add(&max).is_err());
+    for _ in 0..3 {
+        let ok = BasketLine {
+            goods: Goods::Unspecified,
+            value: money::MAX_AMOUNT,
+        };
+        b.add(&ok).expect("a line at the cap");
+    }
+    assert_eq!(b.lines(), 3);
+}
+
+#[test]
+fn line_numbers_are_physical_lines_in_quoted_crlf_input() {
+    // As Excel writes CSV: every field quoted, CRLF, a blank line, a quoted line break.
+    let input = "\"id\",\"origin\",\"value\"\r\n\r\n\"a\",\"Atlantis\",\"1\"\r\n\"b\",\"KZ\",\"x\"\r\n\"c\",\"K\nZ\",\"1\"\r\n\r\n\"d\",\"ZZ\",\"1\"\r\n";
+    for threads in [1, 2] {
+        let (errors, _) = outcome(input, Layout::LandedCost, threads);
+        let expected = [("a", 3), ("b", 4), ("c", 5), ("d", 8)];
+        let expected: Vec<(String, u64)> =
+            expected.iter().map(|&(i, l)| (i.to_string(), l)).collect();
+        assert_eq!(errors, expected);
+    }
+    // A plain file with blank lines and CRLF.
+    let (errors, _) = outcome(
+        "id,origin,value\r\n\r\na,XX,1\r\nb,KZ,1\r\n\r\nc,YY,1\r\n",
+        Layout::LandedCost,
+        1,
+    );
+    assert_eq!(errors, [("a".to_string(), 3), ("c".to_string(), 6)]);
+    // exempt-share's reader counts the same way.
+    let mut lines = Vec::new();
+    read_rows(
+        "\"value\"\r\n\r\n\"1\"\r\n\"2\"\r\n".as_bytes(),
+        &[Field::Value],
+        &mut Vec::new(),
+        |row| {
+            lines.push(row.map(|r| r.line()).unwrap_or(0));
+            Ok(())
+        },
+    )
+    .expect("rows");
+    assert_eq!(lines, [3, 4]);
+}
+
+/// An endless input: zeros, or one quote and then zeros.
+struct Endless(bool);
+
+impl std::io::Read for Endless {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        buf.fill(0);
+        if std::mem::take(&mut self.0) {
+            if let Some(b) = buf.first_mut() {
+                *b = b'"';
+            }
+        }
+        Ok(buf.len())
+    }
+}
+
+#[test]
+fn input_without_line_breaks_is_refused_with_memory_bounded() {
+    for (header_first, quote) in [(false, false), (true, false), (true, true)] {
+        let r = within(60, move || {
+            let mut report = |_: &RowError| Ok(());
+            let head: &[u8] = if header_first {
+                b"id,origin,value\n"
+            } else {
+                b""
+            };
+            let input = std::io::Read::chain(head, Endless(quote));
+            price_csv_threaded(
+                RateTable::bundled(),
+                input,
+                std::io::sink(),
+                &mut report,
+                false,
+                Layout::LandedCost,
+                2,
+            )
+            .map(|s| s.rows_read)
+        });
+        match r {
+            Err(BatchError::RecordTooLong { line }) => {
+                assert_eq!(line, if header_first { 2 } else { 1 })
+            }
+            other => panic!("{header_first} {quote}: {other:?}"),
+        }
+    }
+    let r = within(60, || {
+        read_rows(Endless(false), &[Field::Value], &mut Vec::new(), |_| Ok(())).map(|_| ())
+    });
+    assert!(
+        matches!(r, Err(BatchError::RecordTooLong { line: 1 })),
+        "{r:?}"
+    );
+    // A table: refused once more than MAX_TABLE_BYTES is read.
+    let e = within(120, || RateTable::from_reader(Endless(false)).map(|_| ()))
+        .expect_err("endless table");
+    assert!(e.to_string().contains("256 MiB"), "{e}");
 }

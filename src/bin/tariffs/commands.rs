@@ -5,12 +5,12 @@ use std::io::Write;
 
 use rust_decimal::Decimal;
 use tariffs::batch::{
-    self, exemption_fields, fmt_money, fmt_pct, price_csv_threaded, price_fields, BatchObserver,
-    BatchSummary, ColumnSet, Field, Layout, RowError, ERROR_COLUMNS,
+    self, exemption_fields, fmt_money, fmt_pct, price_csv_threaded, price_fields, BatchError,
+    BatchObserver, BatchSummary, ColumnSet, Field, Layout, RowError, ERROR_COLUMNS,
 };
 use tariffs::{
-    BasketLine, BasketReport, Category, CountryCode, Date, Exemption, FeeOutcome, Goods, HtsCode,
-    LandedCost, Program, RateStatus, RateTable, Schedule, TransportMode,
+    BasketReport, CountryCode, Date, Exemption, FeeOutcome, Goods, HtsCode, LandedCost, Program,
+    RateStatus, Schedule, TransportMode,
 };
 
 use crate::args::{Args, Spec};
@@ -727,96 +727,66 @@ pub fn exempt_share(rest: &[String]) -> Result<u8, Fail> {
         None => None,
     };
     let input = open_input(path).map_err(Fail::Input)?;
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
-    let header = rdr
-        .headers()
-        .map_err(|e| Fail::Input(format!("{path}: {e}")))?
-        .clone();
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| h.trim().trim_start_matches('\u{feff}') == name)
-    };
-    let (c_value, c_hts, c_cat, c_origin, c_id) = (
-        col("value"),
-        col("hts"),
-        col("category"),
-        col("origin"),
-        col("id"),
-    );
-    let Some(c_value) = c_value else {
-        return Err(Fail::Input(format!(
-            "{path}: the input has no \"value\" column"
-        )));
-    };
-    if fixed_origin.is_none() && c_origin.is_none() {
-        return Err(Fail::Usage(
-            "exempt-share needs --origin, or an origin column in the input".into(),
-        ));
-    }
     let mut errors = ErrorSink::create(args.value("errors"))?;
     let mut baskets: Vec<(CountryCode, tariffs::Basket<'_>)> = Vec::new();
-    let (mut read, mut rejected) = (0u64, 0u64);
-    let mut rec = csv::StringRecord::new();
-    loop {
-        match rdr.read_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) if e.is_io_error() => return Err(Fail::Input(format!("{path}: {e}"))),
-            Err(e) => {
-                read += 1;
-                rejected += 1;
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                report(
-                    &mut errors,
-                    line,
-                    "",
-                    None,
-                    "",
-                    &format!("unreadable row: {e}"),
-                )?;
-                continue;
-            }
-        }
-        read += 1;
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
-        let get = |c: Option<usize>| c.and_then(|i| rec.get(i)).unwrap_or("").trim();
-        let id = get(c_id);
-        match basket_line(
-            &table,
-            fixed_origin,
-            &get,
-            (c_value, c_hts, c_cat, c_origin),
-        )
-        .and_then(|(origin, line)| {
-            let i = match baskets.iter().position(|(o, _)| *o == origin) {
-                Some(i) => i,
-                None => {
-                    let b = table
-                        .basket(origin, date)
-                        .map_err(|e| ("origin", get(c_origin).to_string(), e.to_string()))?;
-                    baskets.push((origin, b));
-                    baskets.len() - 1
-                }
-            };
-            baskets[i].1.add(&line).map_err(|e| {
-                let field = tariffs::batch::field_of(&e)
-                    .map(|f| f.name())
-                    .unwrap_or("value");
-                let value = match field {
-                    "hts" => get(c_hts),
-                    _ => get(Some(c_value)),
-                };
-                (field, value.to_string(), e.to_string())
-            })
-        }) {
-            Ok(_) => {}
-            Err((column, value, reason)) => {
-                rejected += 1;
-                report(&mut errors, line, id, Some(column), &value, &reason)?;
-            }
-        }
+    let mut rejected = 0u64;
+    let mut required = vec![Field::Value];
+    if fixed_origin.is_none() {
+        required.push(Field::Origin);
     }
+    let mut ignored = Vec::new();
+    let read = batch::read_rows(input, &required, &mut ignored, |row| {
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                rejected += 1;
+                return errors.report(&e).map_err(BatchError::Write);
+            }
+        };
+        let priced = batch::parse_basket_line(&table, fixed_origin, |f| row.get(f))
+            .map_err(|e| (e.field, e.value, e.reason))
+            .and_then(|(origin, line)| {
+                let i = match baskets.iter().position(|(o, _)| *o == origin) {
+                    Some(i) => i,
+                    None => {
+                        let b = table.basket(origin, date).map_err(|e| {
+                            (
+                                Field::Origin,
+                                row.get(Field::Origin).to_string(),
+                                e.to_string(),
+                            )
+                        })?;
+                        baskets.push((origin, b));
+                        baskets.len() - 1
+                    }
+                };
+                baskets[i].1.add(&line).map_err(|e| {
+                    let field = batch::field_of(&e).unwrap_or(Field::Value);
+                    (field, row.get(field).to_string(), e.to_string())
+                })
+            });
+        match priced {
+            Ok(_) => Ok(()),
+            Err((field, value, reason)) => {
+                rejected += 1;
+                errors
+                    .report(&RowError {
+                        line: row.line(),
+                        id: row.get(Field::Id).to_string(),
+                        column: Some(field.name()),
+                        value,
+                        reason,
+                    })
+                    .map_err(BatchError::Write)
+            }
+        }
+    })
+    .map_err(|e| match e {
+        BatchError::MissingColumn("origin") => {
+            Fail::Usage("exempt-share needs --origin, or an origin column in the input".into())
+        }
+        e => Fail::Input(format!("{path}: {e}")),
+    })?;
     errors.commit()?;
     let reports = baskets
         .iter()
@@ -838,68 +808,6 @@ pub fn exempt_share(rest: &[String]) -> Result<u8, Fail> {
         read - rejected
     );
     Ok(if rejected > 0 { 1 } else { 0 })
-}
-
-type LineError = (&'static str, String, String);
-
-fn basket_line<'r>(
-    table: &RateTable,
-    fixed_origin: Option<CountryCode>,
-    get: &impl Fn(Option<usize>) -> &'r str,
-    (c_value, c_hts, c_cat, c_origin): (usize, Option<usize>, Option<usize>, Option<usize>),
-) -> Result<(CountryCode, BasketLine), LineError> {
-    let origin = match fixed_origin {
-        Some(o) => o,
-        None => {
-            let o = get(c_origin);
-            table
-                .partner(o)
-                .map_err(|e| ("origin", o.to_string(), e.to_string()))?
-                .code()
-        }
-    };
-    let v = get(Some(c_value));
-    let value = Decimal::from_str_exact(v)
-        .map_err(|_| ("value", v.to_string(), "not a number".to_string()))?;
-    let (h, c) = (get(c_hts), get(c_cat));
-    let goods = match (h.is_empty(), c.is_empty()) {
-        (false, false) => {
-            return Err((
-                "category",
-                c.to_string(),
-                "give an HTS code or a category, not both".into(),
-            ))
-        }
-        (false, true) => Goods::Hts(
-            h.parse::<HtsCode>()
-                .map_err(|e| ("hts", h.to_string(), e.to_string()))?,
-        ),
-        (true, false) => Goods::Category(
-            c.parse::<Category>()
-                .map_err(|e| ("category", c.to_string(), e.to_string()))?,
-        ),
-        (true, true) => Goods::Unspecified,
-    };
-    Ok((origin, BasketLine { goods, value }))
-}
-
-fn report(
-    errors: &mut ErrorSink,
-    line: u64,
-    id: &str,
-    column: Option<&'static str>,
-    value: &str,
-    reason: &str,
-) -> Result<(), Fail> {
-    errors
-        .report(&RowError {
-            line,
-            id: id.to_string(),
-            column,
-            value: value.to_string(),
-            reason: reason.to_string(),
-        })
-        .map_err(|e| Fail::Input(format!("cannot write the error report: {e}")))
 }
 
 fn share_pct(share: Decimal) -> String {
