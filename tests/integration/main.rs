@@ -1,9 +1,12 @@
 //! Integration tests, one binary (as jiff does): `cargo test` runs them all.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// The benchmarks' shipment generator is loaded by more than one suite.
+#![allow(clippy::duplicate_mod)]
 
 mod bundled;
 mod cli;
+mod cli_robust;
 mod enacted;
 mod fast_path;
 mod formula;

@@ -8,6 +8,7 @@ mod commands;
 mod io;
 mod json;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use tariffs::{RateTable, Schedule};
@@ -43,13 +44,23 @@ pub(crate) enum Fail {
     Input(String),
 }
 
+/// Writes one line to standard error. A failure to write it is ignored: there is nowhere
+/// left to report it, and the exit code still says how the run went.
+pub(crate) fn say(line: &str) {
+    let mut text = String::with_capacity(line.len() + 1);
+    text.push_str(line);
+    text.push('\n');
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
 fn main() -> ExitCode {
+    io::remove_temporaries_on_signals();
     let mut argv = Vec::new();
     for a in std::env::args_os().skip(1) {
         match a.into_string() {
             Ok(s) => argv.push(s),
             Err(a) => {
-                eprintln!("tariffs: argument {a:?} is not valid UTF-8");
+                say(&format!("tariffs: argument {a:?} is not valid UTF-8"));
                 return ExitCode::from(2);
             }
         }
@@ -57,11 +68,11 @@ fn main() -> ExitCode {
     match run(&argv) {
         Ok(code) => ExitCode::from(code),
         Err(Fail::Usage(msg)) => {
-            eprintln!("tariffs: {msg}\n(run `tariffs --help` for usage)");
+            say(&format!("tariffs: {msg} (see tariffs --help)"));
             ExitCode::from(2)
         }
         Err(Fail::Input(msg)) => {
-            eprintln!("tariffs: {msg}");
+            say(&format!("tariffs: {msg}"));
             ExitCode::from(2)
         }
     }
