@@ -438,3 +438,15 @@ fn an_unwritable_output_is_named_as_typed() {
         assert!(!err.contains(".tmp-"), "{err}");
     }
 }
+
+#[test]
+fn a_bad_trade_figure_is_a_usage_error() {
+    for args in [
+        &["rate-from-trade", "--imports", "0", "--exports", "1"][..],
+        &["rate-from-trade", "--imports", "-5", "--exports", "1"],
+    ] {
+        let (code, err) = run(args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        one_line(&err, "tariffs: ");
+    }
+}

@@ -1466,13 +1466,9 @@ pub fn rate_from_trade(rest: &[String]) -> Result<u8, Fail> {
             .ok_or_else(|| Fail::Usage(format!("rate-from-trade needs --{name}")))?;
         Decimal::from_str_exact(v).map_err(|_| Fail::Usage(format!("--{name} {v:?}: not a number")))
     };
-    let f = match tariffs::rate_from_trade(num("imports")?, num("exports")?) {
-        Ok(f) => f,
-        Err(e) => {
-            say(&format!("tariffs: {e}"));
-            return Ok(1);
-        }
-    };
+    // Figures out of range are wrong arguments, not a rejected shipment.
+    let f = tariffs::rate_from_trade(num("imports")?, num("exports")?)
+        .map_err(|e| Fail::Usage(e.to_string()))?;
     let text = if args.switch("json") {
         let mut j = Json::new();
         j.begin_object()
