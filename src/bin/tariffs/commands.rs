@@ -470,8 +470,8 @@ Input columns, matched by name in any order (unknown columns are ignored):
     us_content, section232, entry_type
 Output: one row per priced input row, in input order (columns in the README).
 
-    -o, --output FILE   write the results to FILE (via a temporary file renamed at the end;
-                        a device or pipe, such as /dev/null, directly); default standard output
+    -o, --output FILE   write the results to FILE, put in place only when complete (a device
+                        or pipe, such as /dev/null, directly); default standard output
     --errors FILE       write rejected rows (line, id, column, value, reason) to FILE;
                         default standard error
     --columns LIST      write only these output columns (names separated by commas, kept
@@ -482,7 +482,8 @@ Output: one row per priced input row, in input order (columns in the README).
     --table FILE        use FILE instead of the bundled table
 
 Exit codes: 0 all rows priced; 1 some rows rejected; 2 usage error, unreadable input,
-invalid table.";
+invalid table, unwritable output, or an output that is an input; 130/143/129 interrupted by
+SIGINT/SIGTERM/SIGHUP (no output file is left).";
 
 const BATCH_SPEC: Spec = Spec {
     values: &["output", "errors", "threads", "columns"],

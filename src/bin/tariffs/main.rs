@@ -34,7 +34,8 @@ on 2 April 2025, the default except for refunds; or the rates as enacted, by ent
     tariffs --version    crate and bundled-table versions
     tariffs COMMAND --help
 
-Exit codes: 0 all priced; 1 some rows rejected; 2 usage error, unreadable input or invalid table.";
+Exit codes: 0 all priced; 1 some rows rejected; 2 usage error, unreadable input, invalid table
+or unwritable output; 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP.";
 
 /// How a run failed as a whole.
 pub(crate) enum Fail {
