@@ -231,6 +231,7 @@ fn unnamed_file(dir: &Path) -> Option<File> {
 }
 
 /// Puts a complete temporary file in place of `target`.
+#[cfg_attr(not(target_os = "linux"), allow(unused_variables))]
 fn put_in_place(file: &File, target: &Path, temp: &mut Temp) -> io::Result<()> {
     let mut held = temporaries();
     match temp {
@@ -242,7 +243,6 @@ fn put_in_place(file: &File, target: &Path, temp: &mut Temp) -> io::Result<()> {
         }
         Temp::Done => {}
     }
-    let _ = file;
     *temp = Temp::Done;
     Ok(())
 }
@@ -319,6 +319,7 @@ enum FileId {
     Path(PathBuf),
 }
 
+#[cfg_attr(unix, allow(unused_variables))]
 fn id_of_metadata(m: &std::fs::Metadata, path: impl FnOnce() -> Option<PathBuf>) -> Option<FileId> {
     if !m.is_file() {
         return None;
@@ -326,7 +327,6 @@ fn id_of_metadata(m: &std::fs::Metadata, path: impl FnOnce() -> Option<PathBuf>)
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        let _ = path;
         Some(FileId::Inode(m.dev(), m.ino()))
     }
     #[cfg(not(unix))]
