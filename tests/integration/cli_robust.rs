@@ -52,16 +52,19 @@ fn generated(rows: u64) -> Vec<u8> {
     input
 }
 
-/// A file of 200,000 generated shipments (about 25 MB), written once per test run: large
-/// enough that a run is still reading when its output fails.
-fn big_input() -> &'static Path {
-    static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| {
-        let dir = tmp("big-input");
-        let path = dir.join("shipments.csv");
-        std::fs::write(&path, generated(200_000)).expect("writes the input");
-        path
-    })
+/// 200,000 generated shipments (about 25 MB), made once per test run: enough that a run is
+/// still reading when its output fails.
+fn big_input() -> &'static [u8] {
+    static TEXT: OnceLock<Vec<u8>> = OnceLock::new();
+    TEXT.get_or_init(|| generated(200_000))
+}
+
+/// Writes [`big_input`] to a directory of its own (removed by the caller).
+fn big_input_file(name: &str) -> (PathBuf, PathBuf) {
+    let dir = tmp(name);
+    let path = dir.join("shipments.csv");
+    std::fs::write(&path, big_input()).expect("writes the input");
+    (dir, path)
 }
 
 /// Waits for `child` at most `secs` seconds; past that, kills it and fails.
@@ -104,10 +107,11 @@ fn one_line(err: &str, start: &str) {
 /// one line naming standard output, and leaves no file in its working directory.
 #[test]
 fn a_closed_pipe_stops_a_two_thread_run() {
+    let (input_dir, input) = big_input_file("pipe-input");
     for cmd in ["batch", "refunds"] {
         let dir = tmp(&format!("pipe-{cmd}"));
         let mut child = bin()
-            .args([cmd, s(big_input()), "--threads", "2"])
+            .args([cmd, s(&input), "--threads", "2"])
             .current_dir(&dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -123,7 +127,9 @@ fn a_closed_pipe_stops_a_two_thread_run() {
         assert_eq!(status.code(), Some(2), "{cmd}: {err}");
         one_line(&err, "tariffs: cannot write standard output: ");
         assert!(listing(&dir).is_empty(), "{cmd}: {:?}", listing(&dir));
+        let _ = std::fs::remove_dir(&dir);
     }
+    let _ = std::fs::remove_dir_all(input_dir);
 }
 
 /// A full device as the output: exit 2, one line naming it, and the error report's
@@ -131,10 +137,11 @@ fn a_closed_pipe_stops_a_two_thread_run() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_full_device_stops_a_two_thread_run() {
+    let (input_dir, input) = big_input_file("full-input");
     for cmd in ["batch", "refunds"] {
         let dir = tmp(&format!("full-{cmd}"));
         let mut child = bin()
-            .args([cmd, s(big_input()), "--threads", "2", "-o", "/dev/full"])
+            .args([cmd, s(&input), "--threads", "2", "-o", "/dev/full"])
             .args(["--errors", "errors.csv"])
             .current_dir(&dir)
             .stdout(Stdio::null())
@@ -146,7 +153,9 @@ fn a_full_device_stops_a_two_thread_run() {
         assert_eq!(status.code(), Some(2), "{cmd}: {err}");
         one_line(&err, "tariffs: cannot write /dev/full: ");
         assert!(listing(&dir).is_empty(), "{cmd}: {:?}", listing(&dir));
+        let _ = std::fs::remove_dir(&dir);
     }
+    let _ = std::fs::remove_dir_all(input_dir);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -243,6 +252,7 @@ fn an_output_naming_an_input_is_refused() {
         assert_eq!(std::fs::read(&input).expect("input"), original);
         assert_eq!(listing(&dir), before);
     }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Devices are not files: several outputs may be `/dev/null`.
@@ -274,6 +284,7 @@ fn devices_are_not_compared() {
     // Empty input: no header, an input error, not a refusal.
     assert_eq!(code, Some(2), "{err}");
     assert!(!err.contains("same file"), "{err}");
+    let _ = std::fs::remove_dir(&dir);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -327,6 +338,7 @@ fn nothing_left(dir: &Path) {
         std::fs::read_to_string(dir.join("out.csv")).expect("out"),
         "old"
     );
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[cfg(unix)]
@@ -397,6 +409,7 @@ fn an_unwritable_standard_error_is_no_panic() {
         .output()
         .expect("runs");
     assert!(o.stdout.starts_with(b"id,origin,"), "the result is written");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 // ---------------------------------------------------------------------------------------------
