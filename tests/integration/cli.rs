@@ -488,7 +488,7 @@ fn rate_from_trade_and_version() {
     assert_eq!(j["charged_pct"], "67");
     assert_eq!(j["reciprocal_pct"], "34");
     let o = run(&["rate-from-trade", "--imports", "0", "--exports", "1"]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     let v = stdout(&run(&["--version"]));
     assert!(
         v.starts_with(&format!("tariffs {}", env!("CARGO_PKG_VERSION"))),

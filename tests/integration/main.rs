@@ -4,6 +4,7 @@
 
 mod bundled;
 mod cli;
+mod cli_robust;
 mod enacted;
 mod fast_path;
 mod formula;

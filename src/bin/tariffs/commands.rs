@@ -14,9 +14,9 @@ use tariffs::{
 };
 
 use crate::args::{Args, Spec};
-use crate::io::{open_input, stderr_is_terminal, Output};
+use crate::io::{open_input, refuse_same_files, stderr_is_terminal, Output, Stream};
 use crate::json::Json;
-use crate::{load_table, Fail};
+use crate::{load_table, say, Fail};
 
 /// Writes text to standard output; a closed pipe is an input/output failure, not a panic.
 pub fn print(text: &str) -> Result<(), Fail> {
@@ -143,12 +143,12 @@ pub fn estimate(rest: &[String]) -> Result<u8, Fail> {
             Ok(0)
         }
         Err(e) => {
-            eprintln!(
+            say(&format!(
                 "tariffs: --{} {:?}: {}",
                 flag_name(e.field),
                 e.value,
                 e.reason
-            );
+            ));
             Ok(1)
         }
     }
@@ -470,8 +470,8 @@ Input columns, matched by name in any order (unknown columns are ignored):
     us_content, section232, entry_type
 Output: one row per priced input row, in input order (columns in the README).
 
-    -o, --output FILE   write the results to FILE (via a temporary file renamed at the end;
-                        a device or pipe, such as /dev/null, directly); default standard output
+    -o, --output FILE   write the results to FILE, put in place only when complete (a device
+                        or pipe, such as /dev/null, directly); default standard output
     --errors FILE       write rejected rows (line, id, column, value, reason) to FILE;
                         default standard error
     --columns LIST      write only these output columns (names separated by commas, kept
@@ -482,7 +482,8 @@ Output: one row per priced input row, in input order (columns in the README).
     --table FILE        use FILE instead of the bundled table
 
 Exit codes: 0 all rows priced; 1 some rows rejected; 2 usage error, unreadable input,
-invalid table.";
+invalid table, unwritable output, or an output that is an input; 130/143/129 interrupted by
+SIGINT/SIGTERM/SIGHUP (no output file is left).";
 
 const BATCH_SPEC: Spec = Spec {
     values: &["output", "errors", "threads", "columns"],
@@ -490,82 +491,149 @@ const BATCH_SPEC: Spec = Spec {
     max_positionals: 1,
 };
 
-/// Where rejected rows go: a CSV file, or one line each on standard error (buffered: a
-/// file with many rejected rows would otherwise cost several system calls a row).
-enum ErrorSink {
-    Stderr(std::io::BufWriter<std::io::Stderr>),
-    File(Box<csv::Writer<Output>>),
+/// Standard error during a run: rejected rows and notes, one line each (buffered: a file with
+/// many rejected rows would otherwise cost several system calls a row), and on a terminal the
+/// progress line, which is cleared before anything else is written.
+struct Console<W: Write> {
+    w: std::io::BufWriter<W>,
+    progress_shown: bool,
+    /// Rejected rows were written here (so a failure to write loses the error report).
+    has_rows: bool,
 }
 
-impl ErrorSink {
-    fn create(path: Option<&str>) -> Result<ErrorSink, Fail> {
-        match path {
-            None => Ok(ErrorSink::Stderr(std::io::BufWriter::with_capacity(
-                1 << 16,
-                std::io::stderr(),
-            ))),
+impl<W: Write> Console<W> {
+    fn new(w: W) -> Console<W> {
+        Console {
+            w: std::io::BufWriter::with_capacity(1 << 16, w),
+            progress_shown: false,
+            has_rows: false,
+        }
+    }
+
+    fn line(&mut self, text: &str) -> std::io::Result<()> {
+        self.clear_progress()?;
+        self.w.write_all(text.as_bytes())?;
+        self.w.write_all(b"\n")
+    }
+
+    fn progress(&mut self, rows: u64) -> std::io::Result<()> {
+        write!(self.w, "\r{rows} rows read")?;
+        self.progress_shown = true;
+        self.w.flush()
+    }
+
+    fn clear_progress(&mut self) -> std::io::Result<()> {
+        if std::mem::take(&mut self.progress_shown) {
+            self.w.write_all(b"\r\x1b[K")?;
+        }
+        Ok(())
+    }
+
+    /// Clears the progress line and writes out what is buffered.
+    fn finish(&mut self) -> std::io::Result<()> {
+        self.clear_progress()?;
+        self.w.flush()
+    }
+}
+
+/// What a run reports besides its output: rejected rows (to `--errors FILE` as CSV, or one
+/// line each on standard error), notes and progress.
+struct Reporter<W: Write = std::io::Stderr> {
+    console: Console<W>,
+    file: Option<Box<csv::Writer<Output>>>,
+    progress: bool,
+    /// A write of a rejected row failed.
+    failed: bool,
+}
+
+impl Reporter {
+    fn create(errors: Option<&str>, progress: bool) -> Result<Reporter, Fail> {
+        let file = match errors {
+            None => None,
             Some(p) => {
                 let mut w = csv::Writer::from_writer(Output::create(Some(p)).map_err(Fail::Input)?);
                 w.write_record(ERROR_COLUMNS)
                     .map_err(|e| Fail::Input(format!("cannot write {p}: {e}")))?;
-                Ok(ErrorSink::File(Box::new(w)))
+                Some(Box::new(w))
             }
-        }
+        };
+        Ok(Reporter {
+            console: Console::new(std::io::stderr()),
+            file,
+            progress,
+            failed: false,
+        })
     }
+}
 
+impl<W: Write> Reporter<W> {
     fn report(&mut self, e: &RowError) -> std::io::Result<()> {
-        match self {
-            ErrorSink::Stderr(w) => writeln!(w, "tariffs: rejected {e}"),
-            ErrorSink::File(w) => {
+        let done = match &mut self.file {
+            None => {
+                self.console.has_rows = true;
+                self.console.line(&format!("tariffs: rejected {e}"))
+            }
+            Some(w) => {
                 let line = e.line.to_string();
                 let column = e.column.unwrap_or("");
                 w.write_record([line.as_str(), &e.id, column, &e.value, &e.reason])
                     .map_err(std::io::Error::other)
             }
+        };
+        if done.is_err() {
+            self.failed = true;
         }
+        done
     }
 
-    /// Writes out what is buffered for standard error, before anything else is written there.
-    fn flush(&mut self) {
-        if let ErrorSink::Stderr(w) = self {
-            let _ = w.flush();
-        }
+    /// A note on standard error; a failure to write it is ignored.
+    fn note(&mut self, text: &str) {
+        let _ = self.console.line(text);
     }
 
-    fn commit(self) -> Result<(), Fail> {
-        match self {
-            ErrorSink::Stderr(mut w) => w
-                .flush()
-                .map_err(|e| Fail::Input(format!("cannot write to standard error: {e}"))),
-            ErrorSink::File(w) => w
-                .into_inner()
-                .map_err(|e| Fail::Input(format!("cannot write the error report: {}", e.error())))?
+    /// Where the rejected rows go, for messages.
+    fn errors_name(&self) -> &str {
+        self.file
+            .as_ref()
+            .map_or("standard error", |w| w.get_ref().name())
+    }
+
+    /// Writes out the report: puts `--errors FILE` in place, flushes standard error. Losing
+    /// rejected rows is an output failure; losing notes is not.
+    fn finish(self) -> Result<(), Fail> {
+        let Reporter {
+            mut console, file, ..
+        } = self;
+        let flushed = console.finish();
+        if let Some(w) = file {
+            let name = w.get_ref().name().to_string();
+            w.into_inner()
+                .map_err(|e| Fail::Input(format!("cannot write {name}: {}", e.error())))?
                 .commit()
-                .map_err(|e| Fail::Input(format!("cannot write the error report: {e}"))),
+                .map_err(Fail::Input)?;
+        }
+        match flushed {
+            Err(e) if console.has_rows => Err(Fail::Input(format!(
+                "cannot write the rejected rows to standard error: {e}"
+            ))),
+            _ => Ok(()),
         }
     }
 }
 
-struct Reporter {
-    errors: ErrorSink,
-    progress: bool,
-}
-
-impl BatchObserver for Reporter {
+impl<W: Write> BatchObserver for Reporter<W> {
     fn ignored_columns(&mut self, columns: &[String]) {
-        self.errors.flush();
-        eprintln!(
+        self.note(&format!(
             "tariffs: ignoring unknown column(s): {}",
             columns.join(", ")
-        );
+        ));
     }
     fn row_error(&mut self, error: &RowError) -> std::io::Result<()> {
-        self.errors.report(error)
+        self.report(error)
     }
     fn progress(&mut self, rows: u64) {
         if self.progress {
-            self.errors.flush();
-            eprint!("\r{rows} rows read");
+            let _ = self.console.progress(rows);
         }
     }
 }
@@ -619,13 +687,6 @@ fn run_batch(args: &Args, cmd: &str, schedule: Schedule, layout: Layout) -> Resu
             )))
         }
     };
-    let table = load_table(args, schedule)?;
-    let input = open_input(path).map_err(Fail::Input)?;
-    let mut output = Output::create(args.value("output")).map_err(Fail::Input)?;
-    let mut reporter = Reporter {
-        errors: ErrorSink::create(args.value("errors"))?,
-        progress: stderr_is_terminal(),
-    };
     let strict = args.switch("strict");
     let threads = match args.value("threads") {
         Some(t) => t
@@ -635,6 +696,11 @@ fn run_batch(args: &Args, cmd: &str, schedule: Schedule, layout: Layout) -> Resu
             .ok_or_else(|| Fail::Usage(format!("--threads {t:?}: a number from 1 to 64")))?,
         None => std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
     };
+    refuse_same_files(&streams(args, path)).map_err(Fail::Usage)?;
+    let table = load_table(args, schedule)?;
+    let input = open_input(path).map_err(Fail::Input)?;
+    let mut output = Output::create(args.value("output")).map_err(Fail::Input)?;
+    let mut reporter = Reporter::create(args.value("errors"), stderr_is_terminal())?;
     let result = price_csv_threaded(
         &table,
         input,
@@ -644,30 +710,45 @@ fn run_batch(args: &Args, cmd: &str, schedule: Schedule, layout: Layout) -> Resu
         layout,
         threads,
     );
-    if reporter.progress {
-        eprint!("\r\x1b[K");
-    }
-    let summary = result.map_err(|e| Fail::Input(format!("{path}: {e}")))?;
+    // Clears the progress line before any message.
+    let _ = reporter.console.finish();
+    let summary = result.map_err(|e| {
+        // A write error is the output's or the error report's: name the one that failed.
+        if output.failed() {
+            Fail::Input(format!("cannot write {}: {e}", output.name()))
+        } else if reporter.failed {
+            Fail::Input(format!("cannot write {}: {e}", reporter.errors_name()))
+        } else {
+            Fail::Input(format!("{path}: {e}"))
+        }
+    })?;
     if summary.stopped {
         // --strict: the results are incomplete, so no output file is left behind.
         drop(output);
-        reporter.errors.commit()?;
+        reporter.finish()?;
         print_summary(&summary);
-        eprintln!("tariffs: stopped at the first rejected row (--strict)");
+        say("tariffs: stopped at the first rejected row (--strict)");
         return Ok(1);
     }
-    output
-        .commit()
-        .map_err(|e| Fail::Input(format!("cannot write the output: {e}")))?;
-    reporter.errors.commit()?;
+    output.commit().map_err(Fail::Input)?;
+    reporter.finish()?;
     print_summary(&summary);
     Ok(if summary.rejected > 0 { 1 } else { 0 })
+}
+
+/// What a command reads and writes, to refuse an output that is an input.
+fn streams<'a>(args: &'a Args, input: &'a str) -> Vec<Stream<'a>> {
+    let mut streams = vec![Stream::Input(input)];
+    streams.extend(args.value("table").map(Stream::Table));
+    streams.push(Stream::Output(args.value("output")));
+    streams.extend(args.value("errors").map(Stream::Errors));
+    streams
 }
 
 fn print_summary(s: &BatchSummary) {
     if !s.total_ieepa.is_zero() || s.total_programs.iter().any(|t| !t.is_zero()) {
         let [fentanyl, brazil, russia_oil, s122] = s.total_programs;
-        eprintln!(
+        say(&format!(
             "IEEPA duty {} (reciprocal {}, fentanyl {}, Brazil {}, India {}); Section 122 {} (not IEEPA)",
             fmt_money(s.total_ieepa),
             fmt_money(s.total_reciprocal),
@@ -675,9 +756,9 @@ fn print_summary(s: &BatchSummary) {
             fmt_money(brazil),
             fmt_money(russia_oil),
             fmt_money(s122)
-        );
+        ));
     }
-    eprintln!(
+    say(&format!(
         "rows read {}: priced {}, rejected {}\ntotals of priced rows: customs value {}, duty {}, fees {}, landed cost {}",
         s.rows_read,
         s.priced,
@@ -686,7 +767,7 @@ fn print_summary(s: &BatchSummary) {
         fmt_money(s.total_duty),
         fmt_money(s.total_fees),
         fmt_money(s.total_landed)
-    );
+    ));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -715,6 +796,7 @@ pub fn exempt_share(rest: &[String]) -> Result<u8, Fail> {
         return Ok(0);
     };
     let path = input_arg(&args, "exempt-share")?;
+    refuse_same_files(&streams(&args, path)).map_err(Fail::Usage)?;
     let table = load_table(&args, Schedule::Announced)?;
     let date = date_flag(&args)?;
     let fixed_origin = match args.value("origin") {
@@ -727,7 +809,7 @@ pub fn exempt_share(rest: &[String]) -> Result<u8, Fail> {
         None => None,
     };
     let input = open_input(path).map_err(Fail::Input)?;
-    let mut errors = ErrorSink::create(args.value("errors"))?;
+    let mut errors = Reporter::create(args.value("errors"), false)?;
     let mut baskets: Vec<(CountryCode, tariffs::Basket<'_>)> = Vec::new();
     let mut rejected = 0u64;
     let mut required = vec![Field::Value];
@@ -787,7 +869,7 @@ pub fn exempt_share(rest: &[String]) -> Result<u8, Fail> {
         }
         e => Fail::Input(format!("{path}: {e}")),
     })?;
-    errors.commit()?;
+    errors.finish()?;
     let reports = baskets
         .iter()
         .map(|(_, b)| b.report())
@@ -803,10 +885,10 @@ pub fn exempt_share(rest: &[String]) -> Result<u8, Fail> {
             .join("\n")
     };
     print(&text)?;
-    eprintln!(
+    say(&format!(
         "lines read {read}: used {}, rejected {rejected}",
         read - rejected
-    );
+    ));
     Ok(if rejected > 0 { 1 } else { 0 })
 }
 
@@ -1293,13 +1375,9 @@ pub fn rate_from_trade(rest: &[String]) -> Result<u8, Fail> {
             .ok_or_else(|| Fail::Usage(format!("rate-from-trade needs --{name}")))?;
         Decimal::from_str_exact(v).map_err(|_| Fail::Usage(format!("--{name} {v:?}: not a number")))
     };
-    let f = match tariffs::rate_from_trade(num("imports")?, num("exports")?) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("tariffs: {e}");
-            return Ok(1);
-        }
-    };
+    // Figures out of range are wrong arguments, not a rejected shipment.
+    let f = tariffs::rate_from_trade(num("imports")?, num("exports")?)
+        .map_err(|e| Fail::Usage(e.to_string()))?;
     let text = if args.switch("json") {
         let mut j = Json::new();
         j.begin_object()
@@ -1325,4 +1403,67 @@ pub fn rate_from_trade(rest: &[String]) -> Result<u8, Fail> {
     };
     print(&text)?;
     Ok(0)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn reporter() -> Reporter<Vec<u8>> {
+        Reporter {
+            console: Console::new(Vec::new()),
+            file: None,
+            progress: true,
+            failed: false,
+        }
+    }
+
+    fn rejected(line: u64) -> RowError {
+        RowError {
+            line,
+            id: format!("r{line}"),
+            column: Some("origin"),
+            value: "Atlantis".into(),
+            reason: "unknown partner".into(),
+        }
+    }
+
+    /// On a terminal, the progress line is cleared before a rejected row or a note is
+    /// written after it, and once at the end; never when no progress was shown.
+    #[test]
+    fn the_progress_line_is_cleared_before_other_lines() {
+        let mut r = reporter();
+        r.row_error(&rejected(2)).unwrap();
+        r.progress(131_072);
+        r.row_error(&rejected(131_073)).unwrap();
+        r.row_error(&rejected(131_074)).unwrap();
+        r.progress(262_144);
+        r.ignored_columns(&["colour".into()]);
+        r.progress(393_216);
+        r.console.finish().unwrap();
+        let text = String::from_utf8(r.console.w.into_inner().unwrap()).unwrap();
+        let row = |n: u64| format!("tariffs: rejected {}\n", rejected(n));
+        assert_eq!(
+            text,
+            format!(
+                "{}\r131072 rows read\r\x1b[K{}{}\r262144 rows read\r\x1b[Ktariffs: ignoring unknown column(s): colour\n\r393216 rows read\r\x1b[K",
+                row(2),
+                row(131_073),
+                row(131_074)
+            )
+        );
+    }
+
+    /// Without a terminal, no progress and no clearing sequence.
+    #[test]
+    fn no_progress_no_clearing() {
+        let mut r = reporter();
+        r.progress = false;
+        r.progress(131_072);
+        r.row_error(&rejected(2)).unwrap();
+        r.console.finish().unwrap();
+        let text = String::from_utf8(r.console.w.into_inner().unwrap()).unwrap();
+        assert_eq!(text, format!("tariffs: rejected {}\n", rejected(2)));
+    }
 }

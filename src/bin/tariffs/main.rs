@@ -8,6 +8,7 @@ mod commands;
 mod io;
 mod json;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use tariffs::{RateTable, Schedule};
@@ -33,7 +34,8 @@ on 2 April 2025, the default except for refunds; or the rates as enacted, by ent
     tariffs --version    crate and bundled-table versions
     tariffs COMMAND --help
 
-Exit codes: 0 all priced; 1 some rows rejected; 2 usage error, unreadable input or invalid table.";
+Exit codes: 0 all priced; 1 some rows rejected; 2 usage error, unreadable input, invalid table
+or unwritable output; 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP.";
 
 /// How a run failed as a whole.
 pub(crate) enum Fail {
@@ -43,13 +45,23 @@ pub(crate) enum Fail {
     Input(String),
 }
 
+/// Writes one line to standard error. A failure to write it is ignored: there is nowhere
+/// left to report it, and the exit code still says how the run went.
+pub(crate) fn say(line: &str) {
+    let mut text = String::with_capacity(line.len() + 1);
+    text.push_str(line);
+    text.push('\n');
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
 fn main() -> ExitCode {
+    io::remove_temporaries_on_signals();
     let mut argv = Vec::new();
     for a in std::env::args_os().skip(1) {
         match a.into_string() {
             Ok(s) => argv.push(s),
             Err(a) => {
-                eprintln!("tariffs: argument {a:?} is not valid UTF-8");
+                say(&format!("tariffs: argument {a:?} is not valid UTF-8"));
                 return ExitCode::from(2);
             }
         }
@@ -57,11 +69,11 @@ fn main() -> ExitCode {
     match run(&argv) {
         Ok(code) => ExitCode::from(code),
         Err(Fail::Usage(msg)) => {
-            eprintln!("tariffs: {msg}\n(run `tariffs --help` for usage)");
+            say(&format!("tariffs: {msg} (see tariffs --help)"));
             ExitCode::from(2)
         }
         Err(Fail::Input(msg)) => {
-            eprintln!("tariffs: {msg}");
+            say(&format!("tariffs: {msg}"));
             ExitCode::from(2)
         }
     }
