@@ -18,7 +18,7 @@ ROOT = os.path.join(os.path.dirname(__file__), "..")
 OUT = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--out=")), ROOT)
 
 COLUMNS = ["kind", "code", "name", "rate_pct", "charged_pct", "chart_pct", "basis", "rate_of",
-           "category", "applies_to", "min_usd", "max_usd", "effective_from", "effective_to",
+           "category", "applies_to", "min_usd", "max_usd", "flat_usd", "effective_from", "effective_to",
            "transit_loaded_before", "transit_entered_before", "source", "note"]
 
 # In-transit exceptions (EO 14257 sec. 3; CBP CSMS 64680374 and its 30 May 2025 extension):
@@ -133,19 +133,109 @@ def exempt_rows():
     return out
 
 
+FEE_CODES = {
+    # fees.csv `fee` -> (table code, name). The formal manual surcharge (class 500) and the
+    # dutiable mail fee (class 496) are not carried: the inputs cannot say an entry is manual
+    # or mail.
+    "MPF": ("MPF", "Merchandise processing fee, formal entry (class 499)"),
+    "MPF_informal_automated": ("MPF_INFORMAL", "Merchandise processing fee, informal entry, automated (class 311)"),
+    "MPF_informal_manual": ("MPF_INFORMAL_MANUAL", "Merchandise processing fee, informal entry, manual"),
+    "MPF_informal_other": ("MPF_INFORMAL_CBP", "Merchandise processing fee, informal entry prepared by CBP"),
+    "HMF": ("HMF", "Harbor maintenance fee"),
+}
+# Statutory basis of each fee, for rows whose notice was not found (the FY2027 rows).
+FEE_STATUTE = {
+    "MPF": "19 U.S.C. 58c(a)(9)(A) (rate)",
+    "MPF_INFORMAL": "19 U.S.C. 58c(a)(10)(C)(i) (class 311)",
+}
+
+
+def fiscal_year(date):
+    y, m = int(date[:4]), int(date[5:7])
+    return y + 1 if m >= 10 else y
+
+
 def fee_rows():
-    mpf = "19 U.S.C. 58c; 19 CFR 24.23 (merchandise processing fee, formal entries)"
-    return [
-        row(kind="fee", code="MPF", name="Merchandise processing fee FY2025", rate_pct="0.3464", min_usd="32.71",
-            max_usd="634.62", effective_from="2024-10-01", effective_to="2025-10-01", source=mpf,
-            note="fiscal-year minimum and maximum as adjusted by CBP"),
-        row(kind="fee", code="MPF", name="Merchandise processing fee FY2026", rate_pct="0.3464", min_usd="33.58",
-            max_usd="651.50", effective_from="2025-10-01", effective_to="2026-10-01", source=mpf,
-            note="fiscal-year minimum and maximum as adjusted by CBP"),
-        row(kind="fee", code="HMF", name="Harbor maintenance fee", rate_pct="0.125",
-            source="26 U.S.C. 4461; 19 CFR 24.24 (harbor maintenance fee, port use by vessel)",
-            note="ocean shipments only; no start date in the sourced data"),
-    ]
+    """The fees by fiscal year (fees/fees.csv), each row with its source and confidence."""
+    out = []
+    for r in csv.DictReader(open(os.path.join(DATA, "fees", "fees.csv"), encoding="utf-8")):
+        if r["fee"] not in FEE_CODES:
+            continue
+        code, name = FEE_CODES[r["fee"]]
+        source, frm = r["source"], r["effective_from"]
+        if source.startswith("NOT FOUND"):
+            source = FEE_STATUTE[code] + "; figures " + source
+        note = r["note"] + "; confidence: " + r["confidence"]
+        if code == "HMF":
+            # fees.csv dates the HMF row from the start of its window (2025-01-01); the rate
+            # was in force long before, so the row has no start date.
+            frm, name = "", name
+            note = r["note"].split("; effective_from is")[0] + "; in force before the table's range; confidence: " + r["confidence"]
+        else:
+            name = f"{name} FY{fiscal_year(frm)}"
+        out.append(row(kind="fee", code=code, name=name, rate_pct=r["rate_pct"], min_usd=r["min_usd"],
+                       max_usd=r["max_usd"], flat_usd=r["flat_usd"], effective_from=frm,
+                       effective_to=r["effective_to"], source=source, note=note))
+    return out
+
+
+def spi_from(indicator):
+    for r in csv.DictReader(open(os.path.join(DATA, "fees", "spi_programs.csv"), encoding="utf-8")):
+        if r["spi"] == indicator:
+            return r["effective_from"]
+    raise SystemExit(f"no SPI {indicator}")
+
+
+def mpf_exempt_rows():
+    """The MPF exemptions the inputs can express (fees/mpf_exemptions.csv): the USMCA claim,
+    and the exemptions the file says apply to products of an origin whether or not a
+    preference is claimed (Israel, the insular possessions). The other programs need a
+    special-program claim, which the inputs do not carry yet."""
+    rows = {r["program"]: r for r in csv.DictReader(open(os.path.join(DATA, "fees", "mpf_exemptions.csv"), encoding="utf-8"))}
+    out = []
+    s = rows["S"]
+    for code in s["countries"].split(";"):
+        out.append(row(kind="mpf_exempt", code=code, name="USMCA originating goods (SPI S, S+), claimed",
+                       applies_to="usmca", effective_from=spi_from("S"), source=s["source"], note=s["note"]))
+    il = rows["IL"]
+    assert "irrespective" in il["note"], il
+    out.append(row(kind="mpf_exempt", code="IL", name="Products of Israel, claimed or not",
+                   applies_to="all", effective_from="1998-09-16", source=il["source"],
+                   note=il["note"] + " (effective_from: the note's 1998-09-16)"))
+    y = rows["Y"]
+    assert "irrespective" in y["note"], y
+    for code in y["countries"].split(";"):
+        out.append(row(kind="mpf_exempt", code=code, name="Products of a US insular possession, claimed or not",
+                       applies_to="all", source=y["source"], note=y["note"]))
+    return out
+
+
+TERRITORY_FROM = "2025-01-01"
+
+
+def territory_rows():
+    """Places that are not foreign trading partners (fees/customs_territory.csv): Puerto Rico
+    is in the customs territory (refused as an origin, like the US); the GN 3(a)(iv)
+    possessions are priced as their own origins with no reciprocal duty, a reading."""
+    out = []
+    for r in csv.DictReader(open(os.path.join(DATA, "fees", "customs_territory.csv"), encoding="utf-8")):
+        code, status = r["code"], r["status"]
+        if code in ("US", "DC"):
+            continue  # the United States itself is refused by the crate; DC is no ISO code
+        window = f"effective_from is the start of the table's window (the status is long-standing)"
+        if status == "customs_territory":
+            out.append(row(kind="rate", code=code, name=r["name"], basis="customs_territory",
+                           effective_from=TERRITORY_FROM, source=r["source"],
+                           note="in the customs territory of the United States: not a trading partner; " + window))
+        elif status == "possession_gn3aiv":
+            out.append(row(kind="rate", code=code, name=r["name"], basis="insular_possession",
+                           effective_from=TERRITORY_FROM, source=r["source"],
+                           note="reading: a US insular possession, not a foreign trading partner, so no reciprocal "
+                                "or other IEEPA duty (no source read settles it; peers split between 10% and 0%); "
+                                "duty-free entry under HTSUS General Note 3(a)(iv) has conditions of origin, content "
+                                "and direct shipment (19 CFR 7.3; CBP Form 3229 certificate of origin) that the tool "
+                                "does not check; " + window))
+    return out
 
 
 EU_MEMBERS = None  # filled from the announced file
@@ -296,9 +386,11 @@ def write(path, header, rows):
 
 
 if __name__ == "__main__" and "--iso" not in sys.argv:
-    write(os.path.join(OUT, "tariffs.csv"), COLUMNS, rate_rows() + exempt_rows() + fee_rows())
+    write(os.path.join(OUT, "tariffs.csv"), COLUMNS,
+          rate_rows() + territory_rows() + exempt_rows() + fee_rows() + mpf_exempt_rows())
     write(os.path.join(OUT, "tariffs-enacted.csv"), COLUMNS,
-          enacted_rate_rows() + enacted_exempt_rows() + program_rows() + fee_rows())
+          enacted_rate_rows() + territory_rows() + enacted_exempt_rows() + program_rows() + fee_rows()
+          + mpf_exempt_rows())
     os.makedirs(os.path.join(OUT, "tests", "data"), exist_ok=True)
     write(os.path.join(OUT, "tests", "data", "trade_2024.csv"),
           ["iso2", "name", "us_imports_usd", "us_exports_usd", "chart_charged_pct", "chart_reciprocal_pct",

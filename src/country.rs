@@ -153,6 +153,16 @@ pub(crate) static ALIASES: &[(&str, &str)] = &[
     ("America", "US"),
 ];
 
+/// The name of a partner code that is not ISO 3166-1 but is known to the crate (`XK`,
+/// Kosovo, a code ISO leaves to users), so that every schedule knows the partner whether or
+/// not it lists it.
+pub(crate) fn known_name(code: CountryCode) -> Option<&'static str> {
+    match code.as_str() {
+        "XK" => Some("Kosovo"),
+        _ => None,
+    }
+}
+
 /// Folds a name for matching: lower case, common Latin diacritics removed, punctuation as
 /// spaces, single spaces, and a leading "the" dropped. "Côte d'Ivoire" and "cote divoire"
 /// differ only in the apostrophe, which becomes a space: "cote d ivoire".

@@ -21,8 +21,12 @@ pub enum Error {
         /// Up to three known names close to the query, nearest first.
         suggestions: Vec<String>,
     },
-    /// The United States is not a trading partner of itself.
-    #[error("{query:?} is the United States, not a trading partner")]
+    /// The United States is not a trading partner of itself: `US`, and places the table puts
+    /// in its customs territory (Puerto Rico).
+    #[error(
+        "{query:?} is in the customs territory of the United States (HTSUS General Note 2: the \
+         States, the District of Columbia and Puerto Rico), not a trading partner"
+    )]
     DomesticOrigin {
         /// What was asked for.
         query: String,
@@ -98,6 +102,23 @@ pub enum Error {
         /// The line's error.
         source: Box<Error>,
     },
+    /// The table has no rate row for a partner it does not list, and no `*` row for all
+    /// such partners, so no reciprocal treatment can be given.
+    #[error(
+        "the table has no rate row for {code} and no `*` row for the partners it does not \
+         list: add one (kind rate, code *)"
+    )]
+    NoRateRow {
+        /// The partner.
+        code: crate::CountryCode,
+    },
+    /// No entry date was given, and the table has no rate or exemption row to take a
+    /// reference date from.
+    #[error(
+        "no entry date given, and the table has no rate or exemption rows to take a \
+         reference date from: give the entry date"
+    )]
+    NoDate,
     /// The table has no row for a fee at the entry date.
     #[error("the table has no {fee} row in force on {date}")]
     NoFeeSchedule {

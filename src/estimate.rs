@@ -5,7 +5,9 @@ use rust_decimal::Decimal;
 
 use crate::money::{self, fraction_to_pct, pct_to_fraction, round_money};
 use crate::program::{GoodsFacts, Program, ProgramEntry};
-use crate::table::{Basis, ExemptEntry, FeeEntry, FeeKind, PartnerRate, RateEntry, RateStatus};
+use crate::table::{
+    Basis, ExemptEntry, FeeEntry, FeeKind, MpfExemptEntry, PartnerRate, RateEntry, RateStatus,
+};
 use crate::{Category, CountryCode, Date, Error, HtsCode, RateTable, TransportMode};
 
 /// Share of US content from which the reciprocal duty applies only to the non-US part
@@ -314,9 +316,15 @@ pub enum FeeOutcome {
     RaisedToMinimum,
     /// Capped at the fiscal year's maximum.
     CappedAtMaximum,
-    /// Informal entry: the ad valorem MPF does not apply. The flat informal-entry fees are not
-    /// in the table, so none is charged.
+    /// Informal entry: the ad valorem MPF does not apply, and the table has no flat fee for
+    /// informal entries (`MPF_INFORMAL`), so none is charged.
     InformalEntry,
+    /// Informal entry: the flat fee of an informal entry filed electronically (class code
+    /// 311, the table's `MPF_INFORMAL` row).
+    Flat,
+    /// Exempt from the merchandise processing fee (19 U.S.C. 58c(b)): the goods' origin, or
+    /// their USMCA claim; [`FeeCharge::exemption`] is the row that says so.
+    Exempt,
     /// Not an ocean shipment: no harbor maintenance fee.
     NotOcean,
     /// The transport mode was not given: no harbor maintenance fee charged.
@@ -328,10 +336,27 @@ pub enum FeeOutcome {
 pub struct FeeCharge<'a> {
     /// Rate, base and amount.
     pub charge: Charge,
-    /// The fee row used, if the fee applies.
+    /// The fee row used, if the fee applies. Where the row leaves figures blank, those of an
+    /// earlier row were used and [`FeeEntry::carried`] says which.
     pub entry: Option<&'a FeeEntry>,
     /// How the amount was arrived at.
     pub outcome: FeeOutcome,
+    /// The exemption row, when the outcome is [`FeeOutcome::Exempt`].
+    pub exemption: Option<&'a MpfExemptEntry>,
+}
+
+impl FeeCharge<'_> {
+    /// The note of figures carried forward from an earlier row, when the amount used them
+    /// (`FY2027 MPF limits not in the table: FY2026 limits used`).
+    pub fn carried_note(&self) -> Option<&str> {
+        match self.outcome {
+            FeeOutcome::AdValorem
+            | FeeOutcome::RaisedToMinimum
+            | FeeOutcome::CappedAtMaximum
+            | FeeOutcome::Flat => self.entry.and_then(|e| e.carried()).map(|c| c.note()),
+            _ => None,
+        }
+    }
 }
 
 /// The landed cost of one shipment, component by component.
@@ -475,6 +500,9 @@ impl RateTable {
             None | Some(TransportMode::Ocean) => s.loaded,
             Some(_) => None,
         };
+        if s.entry_date.is_none() && self.reference_date().is_none() {
+            return Err(Error::NoDate);
+        }
         let partner_rate = self.reciprocal_with(s.origin, s.entry_date, loaded, s.transshipped)?;
         let date = partner_rate.date;
 
@@ -535,13 +563,22 @@ impl RateTable {
             Some(t) => t == EntryType::Formal,
             None => value > INFORMAL_ENTRY_LIMIT,
         };
-        let mpf = if formal {
-            let entry = self
-                .fee(FeeKind::Mpf, Some(date))
-                .ok_or(Error::NoFeeSchedule { fee: "MPF", date })?;
-            ad_valorem_fee(entry, value)?
+        let mpf_kind = if formal {
+            FeeKind::Mpf
         } else {
-            no_fee(FeeOutcome::InformalEntry)
+            FeeKind::MpfInformal
+        };
+        let mpf_row = self.fee(mpf_kind, Some(date));
+        let mpf = match (self.mpf_exemption(s.origin, date, s.usmca), mpf_row) {
+            (Some(exemption), entry) => FeeCharge {
+                exemption: Some(exemption),
+                entry,
+                ..no_fee(FeeOutcome::Exempt)
+            },
+            (None, Some(entry)) if formal => ad_valorem_fee(entry, value)?,
+            (None, Some(entry)) => flat_fee(entry),
+            (None, None) if formal => return Err(Error::NoFeeSchedule { fee: "MPF", date }),
+            (None, None) => no_fee(FeeOutcome::InformalEntry),
         };
         let hmf = match s.mode {
             Some(TransportMode::Ocean) => {
@@ -874,7 +911,8 @@ pub(crate) fn program_exclusion(
 
 fn ad_valorem_fee(entry: &FeeEntry, value: Decimal) -> Result<FeeCharge<'_>, Error> {
     let raw = round_money(money::mul(value, entry.rate(), "fee")?);
-    let (amount, outcome) = match (entry.min_usd(), entry.max_usd()) {
+    let (min, max, _) = entry.figures();
+    let (amount, outcome) = match (min, max) {
         (Some(min), _) if raw < min => (min, FeeOutcome::RaisedToMinimum),
         (_, Some(max)) if raw > max => (max, FeeOutcome::CappedAtMaximum),
         _ => (raw, FeeOutcome::AdValorem),
@@ -887,7 +925,24 @@ fn ad_valorem_fee(entry: &FeeEntry, value: Decimal) -> Result<FeeCharge<'_>, Err
         },
         entry: Some(entry),
         outcome,
+        exemption: None,
     })
+}
+
+/// A flat fee per entry (the informal MPF); none when the table has no amount for it.
+fn flat_fee(entry: &FeeEntry) -> FeeCharge<'_> {
+    match entry.figures().2 {
+        Some(amount) => FeeCharge {
+            charge: Charge {
+                amount,
+                ..Charge::default()
+            },
+            entry: Some(entry),
+            outcome: FeeOutcome::Flat,
+            exemption: None,
+        },
+        None => no_fee(FeeOutcome::InformalEntry),
+    }
 }
 
 fn no_fee(outcome: FeeOutcome) -> FeeCharge<'static> {
@@ -895,6 +950,7 @@ fn no_fee(outcome: FeeOutcome) -> FeeCharge<'static> {
         charge: Charge::default(),
         entry: None,
         outcome,
+        exemption: None,
     }
 }
 

@@ -80,9 +80,9 @@ pub use hts::HtsCode;
 pub use load::COLUMNS as TABLE_COLUMNS;
 pub use program::{Condition, Program, ProgramEntry, Transit};
 pub use table::{
-    Basis, ExemptBasis, ExemptEntry, FeeEntry, FeeKind, Partner, PartnerRate, RateEntry,
-    RateStatus, RateTable, Schedule, BUNDLED_CSV, BUNDLED_LABEL, ENACTED_CSV, ENACTED_LABEL,
-    MAX_TABLE_BYTES,
+    Basis, Carried, ExemptBasis, ExemptEntry, FeeEntry, FeeKind, MpfExemptEntry, Partner,
+    PartnerRate, RateEntry, RateStatus, RateTable, Schedule, BUNDLED_CSV, BUNDLED_LABEL,
+    ENACTED_CSV, ENACTED_LABEL, MAX_TABLE_BYTES,
 };
 
 /// The README's examples, compiled and run as doctests so that they cannot drift.

@@ -12,13 +12,13 @@ use crate::program::{Condition, Program, ProgramEntry, Transit};
 use crate::records::Records;
 use crate::table::{
     basis_from_str, build_table, exempt_basis_from_str, fee_kind_from_str, ExemptEntry, FeeEntry,
-    RateEntry, RateTable,
+    MpfExemptEntry, RateEntry, RateTable,
 };
 use crate::{Category, CountryCode, Date, HtsCode, LoadError};
 
 /// The table's columns, in the bundled file's order. `REQUIRED` must be in the header; the others may be left out (then
 /// empty). Columns not named here are ignored, so a user may keep notes of their own.
-pub const COLUMNS: [&str; 18] = [
+pub const COLUMNS: [&str; 19] = [
     "kind",
     "code",
     "name",
@@ -31,6 +31,7 @@ pub const COLUMNS: [&str; 18] = [
     "applies_to",
     "min_usd",
     "max_usd",
+    "flat_usd",
     "effective_from",
     "effective_to",
     "transit_loaded_before",
@@ -59,7 +60,7 @@ struct Row<'r> {
     origin: &'r str,
     line: u64,
     rec: &'r [Cow<'r, str>],
-    idx: &'r [Option<usize>; 18],
+    idx: &'r [Option<usize>; COLUMNS.len()],
 }
 
 impl<'r> Row<'r> {
@@ -188,18 +189,19 @@ const C_CATEGORY: usize = 8;
 const C_APPLIES: usize = 9;
 const C_MIN: usize = 10;
 const C_MAX: usize = 11;
-const C_FROM: usize = 12;
-const C_TO: usize = 13;
-const C_LOADED: usize = 14;
-const C_ENTERED: usize = 15;
-const C_SOURCE: usize = 16;
-const C_NOTE: usize = 17;
+const C_FLAT: usize = 12;
+const C_FROM: usize = 13;
+const C_TO: usize = 14;
+const C_LOADED: usize = 15;
+const C_ENTERED: usize = 16;
+const C_SOURCE: usize = 17;
+const C_NOTE: usize = 18;
 
 pub(crate) fn parse(text: &str, origin: &str) -> Result<RateTable, LoadError> {
     let mut records = Records::new(text);
     let mut header = Vec::new();
     records.next_into(&mut header);
-    let mut idx: [Option<usize>; 18] = [None; 18];
+    let mut idx: [Option<usize>; COLUMNS.len()] = [None; COLUMNS.len()];
     for (i, h) in header.iter().enumerate() {
         let h = h.trim().trim_start_matches('\u{feff}').trim();
         if let Some(c) = COLUMNS.iter().position(|&c| c.eq_ignore_ascii_case(h)) {
@@ -230,6 +232,7 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<RateTable, LoadError> {
     let mut exemptions = Vec::with_capacity(1100);
     let mut fees = Vec::new();
     let mut programs = Vec::new();
+    let mut mpf_exemptions = Vec::new();
     let mut rec = Vec::with_capacity(header.len());
     let mut texts = Texts::default();
     while let Some(line) = records.next_into(&mut rec) {
@@ -265,10 +268,16 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<RateTable, LoadError> {
             "exempt" => exemptions.push(exempt_row(&row, &mut texts)?),
             "fee" => fees.push(fee_row(&row, &mut texts)?),
             "program" => programs.push(program_row(&row, &mut texts)?),
-            _ => return Err(row.err(C_KIND, "kind must be rate, exempt, fee or program")),
+            "mpf_exempt" => mpf_exemptions.push(mpf_exempt_row(&row, &mut texts)?),
+            _ => {
+                return Err(row.err(
+                    C_KIND,
+                    "kind must be rate, exempt, fee, program or mpf_exempt",
+                ))
+            }
         }
     }
-    build_table(origin, rates, exemptions, fees, programs)
+    build_table(origin, rates, exemptions, fees, programs, mpf_exemptions)
 }
 
 /// `s` without leading and trailing white space, as [`str::trim`], without its character
@@ -324,7 +333,7 @@ fn rate_row(row: &Row<'_>, texts: &mut Texts) -> Result<RateEntry, LoadError> {
         row.err(
             C_BASIS,
             "basis must be baseline, annex1, eu_member, china_sar, not_subject, floor_15, \
-             floor_15_applied or transshipment",
+             floor_15_applied, transshipment, customs_territory or insular_possession",
         )
     })?;
     let rate_pct = row.decimal(C_RATE, MAX_RATE_PCT)?;
@@ -357,12 +366,15 @@ fn rate_row(row: &Row<'_>, texts: &mut Texts) -> Result<RateEntry, LoadError> {
                 return Err(row.err(C_CODE, "the * row cannot take another partner's rate"));
             }
         }
-        NotSubject => {
+        NotSubject | CustomsTerritory | InsularPossession => {
             row.empty(C_RATE, basis.as_str())?;
             row.empty(C_RATE_OF, basis.as_str())?;
+            if code.is_none() {
+                return Err(row.err(C_CODE, format!("a {basis} row names its partner")));
+            }
         }
     }
-    for c in [C_CATEGORY, C_APPLIES, C_MIN, C_MAX] {
+    for c in [C_CATEGORY, C_APPLIES, C_MIN, C_MAX, C_FLAT] {
         row.empty(c, "rate")?;
     }
     let (from, to) = row.dated_period()?;
@@ -408,7 +420,7 @@ fn exempt_row(row: &Row<'_>, texts: &mut Texts) -> Result<ExemptEntry, LoadError
         )
     })?;
     for c in [
-        C_RATE, C_CHARGED, C_CHART, C_RATE_OF, C_APPLIES, C_MIN, C_MAX, C_LOADED, C_ENTERED,
+        C_RATE, C_CHARGED, C_CHART, C_RATE_OF, C_APPLIES, C_MIN, C_MAX, C_FLAT, C_LOADED, C_ENTERED,
     ] {
         row.empty(c, "exempt")?;
     }
@@ -427,10 +439,25 @@ fn exempt_row(row: &Row<'_>, texts: &mut Texts) -> Result<ExemptEntry, LoadError
 }
 
 fn fee_row(row: &Row<'_>, texts: &mut Texts) -> Result<FeeEntry, LoadError> {
-    let kind = fee_kind_from_str(row.required(C_CODE)?)
-        .ok_or_else(|| row.err(C_CODE, "a fee code is MPF or HMF"))?;
-    let Some(rate_pct) = row.decimal(C_RATE, MAX_FEE_PCT)? else {
-        return Err(row.err(C_RATE, "a fee row needs its rate"));
+    let kind = fee_kind_from_str(row.required(C_CODE)?).ok_or_else(|| {
+        row.err(
+            C_CODE,
+            "a fee code is MPF, MPF_INFORMAL, MPF_INFORMAL_MANUAL, MPF_INFORMAL_CBP or HMF",
+        )
+    })?;
+    // A flat fee has its amount (blank: not known, carried from the row before); an ad
+    // valorem one its rate, and limits (blank: carried from the row before, if it has them).
+    let (rate_pct, flat) = if kind.is_flat() {
+        for c in [C_RATE, C_MIN, C_MAX] {
+            row.empty(c, "flat fee")?;
+        }
+        (Decimal::ZERO, row.money(C_FLAT)?)
+    } else {
+        row.empty(C_FLAT, "ad valorem fee")?;
+        match row.decimal(C_RATE, MAX_FEE_PCT)? {
+            Some(rate) => (rate, None),
+            None => return Err(row.err(C_RATE, "a fee row needs its rate")),
+        }
     };
     let min = row.money(C_MIN)?;
     let max = row.money(C_MAX)?;
@@ -453,6 +480,41 @@ fn fee_row(row: &Row<'_>, texts: &mut Texts) -> Result<FeeEntry, LoadError> {
         rate: fraction(row, Some(rate_pct))?.unwrap_or_default(),
         min,
         max,
+        flat,
+        from,
+        to,
+        source: texts.source(row)?,
+        note: texts.note(row),
+        carried: None,
+    })
+}
+
+fn mpf_exempt_row(row: &Row<'_>, texts: &mut Texts) -> Result<MpfExemptEntry, LoadError> {
+    let code = row
+        .partner_code(row.required(C_CODE)?)?
+        .ok_or_else(|| row.err(C_CODE, "an mpf_exempt row names its origin"))?;
+    let applies_to = match Condition::parse(row.required(C_APPLIES)?) {
+        Some(c @ (Condition::All | Condition::Usmca)) => c,
+        _ => {
+            return Err(row.err(
+                C_APPLIES,
+                "an mpf_exempt row applies to all (goods of the origin, claimed or not) or \
+                 usmca (goods entered with the USMCA claim)",
+            ))
+        }
+    };
+    for c in [
+        C_RATE, C_CHARGED, C_CHART, C_BASIS, C_RATE_OF, C_CATEGORY, C_MIN, C_MAX, C_FLAT, C_LOADED,
+        C_ENTERED,
+    ] {
+        row.empty(c, "mpf_exempt")?;
+    }
+    let (from, to) = row.period(false)?;
+    Ok(MpfExemptEntry {
+        line: row.line,
+        code,
+        name: row.get(C_NAME).to_string(),
+        applies_to,
         from,
         to,
         source: texts.source(row)?,
@@ -478,7 +540,9 @@ fn program_row(row: &Row<'_>, texts: &mut Texts) -> Result<ProgramEntry, LoadErr
     let Some(rate_pct) = row.decimal(C_RATE, MAX_RATE_PCT)? else {
         return Err(row.err(C_RATE, "a program row needs its rate"));
     };
-    for c in [C_CHARGED, C_CHART, C_RATE_OF, C_CATEGORY, C_MIN, C_MAX] {
+    for c in [
+        C_CHARGED, C_CHART, C_RATE_OF, C_CATEGORY, C_MIN, C_MAX, C_FLAT,
+    ] {
         row.empty(c, "program")?;
     }
     let (from, to) = row.dated_period()?;

@@ -10,7 +10,7 @@ use std::sync::{Arc, LazyLock, OnceLock};
 
 use rust_decimal::Decimal;
 
-use crate::country::{edit_distance, from_alpha3, known_names, normalize};
+use crate::country::{edit_distance, from_alpha3, known_name, known_names, normalize};
 use crate::error::LoadErrorKind;
 use crate::program::{Condition, GoodsFacts, Program, ProgramEntry, Transit};
 use crate::{Category, CountryCode, Date, Error, HtsCode, LoadError};
@@ -135,6 +135,15 @@ pub enum Basis {
     /// 40% in lieu of the country rate for goods CBP finds transshipped (EO 14326 sec. 3);
     /// applies when the shipment is declared transshipped. Rows of this basis use code `*`.
     Transshipment,
+    /// Inside the customs territory of the United States (HTSUS General Note 2: the States,
+    /// the District of Columbia, Puerto Rico): not a trading partner; refused as an origin,
+    /// like `US`.
+    CustomsTerritory,
+    /// A US insular possession outside the customs territory (HTSUS General Note 3(a)(iv):
+    /// the US Virgin Islands, Guam, American Samoa, the Northern Mariana Islands), priced as
+    /// its own origin with no reciprocal duty: a reading (no source read settles it), the
+    /// row's note says which.
+    InsularPossession,
 }
 
 impl Basis {
@@ -149,6 +158,8 @@ impl Basis {
             Basis::Floor15 => "floor_15",
             Basis::Floor15Applied => "floor_15_applied",
             Basis::Transshipment => "transshipment",
+            Basis::CustomsTerritory => "customs_territory",
+            Basis::InsularPossession => "insular_possession",
         }
     }
 
@@ -163,6 +174,8 @@ impl Basis {
             Basis::Floor15 => "15% floor (15% less the Column 1 General rate)",
             Basis::Floor15Applied => "15% floor (15% less the Column 1 rate applied)",
             Basis::Transshipment => "transshipment (EO 14326 sec. 3)",
+            Basis::CustomsTerritory => "in the US customs territory (HTSUS General Note 2)",
+            Basis::InsularPossession => "US insular possession (HTSUS General Note 3(a)(iv))",
         }
     }
 
@@ -176,6 +189,8 @@ impl Basis {
             Basis::Floor15,
             Basis::Floor15Applied,
             Basis::Transshipment,
+            Basis::CustomsTerritory,
+            Basis::InsularPossession,
         ]
         .into_iter()
         .find(|b| b.as_str() == s)
@@ -222,20 +237,58 @@ impl ExemptBasis {
 
 /// The fees the table carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FeeKind {
-    /// Merchandise processing fee (ad valorem, clamped to a fiscal-year minimum and maximum).
+    /// Merchandise processing fee on formal entries (ad valorem, clamped to a fiscal-year
+    /// minimum and maximum; class code 499).
     Mpf,
+    /// Merchandise processing fee on an informal entry filed electronically and not prepared
+    /// by CBP (a flat amount per entry; class code 311): what an informal entry pays.
+    MpfInformal,
+    /// The flat fee on a manual informal entry not prepared by CBP: carried in the table for
+    /// a user to select; the estimator does not charge it.
+    MpfInformalManual,
+    /// The flat fee on an informal entry prepared by CBP personnel: carried in the table for
+    /// a user to select; the estimator does not charge it.
+    MpfInformalCbp,
     /// Harbor maintenance fee (ad valorem, ocean shipments only).
     Hmf,
 }
 
 impl FeeKind {
-    /// The code used in the table: `MPF` or `HMF`.
+    /// Every fee kind.
+    pub const ALL: [FeeKind; 5] = [
+        FeeKind::Mpf,
+        FeeKind::MpfInformal,
+        FeeKind::MpfInformalManual,
+        FeeKind::MpfInformalCbp,
+        FeeKind::Hmf,
+    ];
+
+    /// The code used in the table: `MPF`, `MPF_INFORMAL`, `MPF_INFORMAL_MANUAL`,
+    /// `MPF_INFORMAL_CBP` or `HMF`.
     pub fn as_str(self) -> &'static str {
         match self {
             FeeKind::Mpf => "MPF",
+            FeeKind::MpfInformal => "MPF_INFORMAL",
+            FeeKind::MpfInformalManual => "MPF_INFORMAL_MANUAL",
+            FeeKind::MpfInformalCbp => "MPF_INFORMAL_CBP",
             FeeKind::Hmf => "HMF",
         }
+    }
+
+    /// True for the fees of a flat amount per entry (the informal MPF classes); the others
+    /// are ad valorem.
+    pub fn is_flat(self) -> bool {
+        matches!(
+            self,
+            FeeKind::MpfInformal | FeeKind::MpfInformalManual | FeeKind::MpfInformalCbp
+        )
+    }
+
+    /// True for the merchandise processing fees, which an MPF exemption takes away.
+    pub fn is_mpf(self) -> bool {
+        self != FeeKind::Hmf
     }
 }
 
@@ -389,10 +442,38 @@ pub struct FeeEntry {
     pub(crate) rate: Decimal,
     pub(crate) min: Option<Decimal>,
     pub(crate) max: Option<Decimal>,
+    pub(crate) flat: Option<Decimal>,
     pub(crate) from: Option<Date>,
     pub(crate) to: Option<Date>,
     pub(crate) source: Arc<str>,
     pub(crate) note: Arc<str>,
+    /// The figures this row leaves blank, carried forward from the latest earlier row of
+    /// the same fee that has them.
+    pub(crate) carried: Option<Carried>,
+}
+
+/// Figures a fee row leaves blank (not in the sourced data: the FY2027 MPF limits), taken
+/// from the latest earlier row of the same fee that has them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Carried {
+    /// The minimum, maximum and flat amount in use (the row's own where it has them).
+    pub(crate) min: Option<Decimal>,
+    pub(crate) max: Option<Decimal>,
+    pub(crate) flat: Option<Decimal>,
+    /// The line and fiscal-year label of the row they come from, and the row's own label.
+    pub(crate) from_line: u64,
+    pub(crate) note: String,
+}
+
+impl Carried {
+    /// What the output says of it: `FY2027 limits not in the table: FY2026 limits used`.
+    pub fn note(&self) -> &str {
+        &self.note
+    }
+    /// The line of the row the figures come from.
+    pub fn from_line(&self) -> u64 {
+        self.from_line
+    }
 }
 
 impl FeeEntry {
@@ -411,13 +492,30 @@ impl FeeEntry {
     pub(crate) fn rate(&self) -> Decimal {
         self.rate
     }
-    /// The minimum per entry in USD, if any.
+    /// The minimum per entry in USD, if the row gives one.
     pub fn min_usd(&self) -> Option<Decimal> {
         self.min
     }
-    /// The maximum per entry in USD, if any.
+    /// The maximum per entry in USD, if the row gives one.
     pub fn max_usd(&self) -> Option<Decimal> {
         self.max
+    }
+    /// The flat amount per entry in USD of a flat fee, if the row gives one.
+    pub fn flat_usd(&self) -> Option<Decimal> {
+        self.flat
+    }
+    /// The minimum, maximum and flat amount the fee is charged with: the row's own, and
+    /// where it leaves one blank that an earlier row of the same fee has, that row's (see
+    /// [`FeeEntry::carried`]).
+    pub fn figures(&self) -> (Option<Decimal>, Option<Decimal>, Option<Decimal>) {
+        match &self.carried {
+            Some(c) => (c.min, c.max, c.flat),
+            None => (self.min, self.max, self.flat),
+        }
+    }
+    /// The figures carried forward from an earlier row, when the row leaves some blank.
+    pub fn carried(&self) -> Option<&Carried> {
+        self.carried.as_ref()
     }
     /// First entry date covered (`None`: since before the table's range).
     pub fn effective_from(&self) -> Option<Date> {
@@ -436,6 +534,60 @@ impl FeeEntry {
         &self.note
     }
     /// True when the row is in force on `date` (`effective_from <= date < effective_to`).
+    pub fn covers(&self, date: Date) -> bool {
+        in_period(self.from, self.to, date)
+    }
+}
+
+/// One `mpf_exempt` row: goods of an origin that pay no merchandise processing fee (formal
+/// or informal), with or without a claim (19 U.S.C. 58c(b)).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MpfExemptEntry {
+    pub(crate) line: u64,
+    pub(crate) code: CountryCode,
+    pub(crate) name: String,
+    pub(crate) applies_to: Condition,
+    pub(crate) from: Option<Date>,
+    pub(crate) to: Option<Date>,
+    pub(crate) source: Arc<str>,
+    pub(crate) note: Arc<str>,
+}
+
+impl MpfExemptEntry {
+    /// The origin whose goods are exempt.
+    pub fn code(&self) -> CountryCode {
+        self.code
+    }
+    /// The program, in words (`USMCA originating goods (SPI S, S+)`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// Which goods: [`Condition::All`] (every product of the origin, whether or not a
+    /// preference is claimed) or [`Condition::Usmca`] (goods entered with the USMCA claim).
+    pub fn applies_to(&self) -> Condition {
+        self.applies_to
+    }
+    /// First entry date covered (`None`: since before the table's range).
+    pub fn effective_from(&self) -> Option<Date> {
+        self.from
+    }
+    /// First entry date no longer covered (`None`: open-ended).
+    pub fn effective_to(&self) -> Option<Date> {
+        self.to
+    }
+    /// The legal source.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+    /// Notes (conditions of the exemption).
+    pub fn note(&self) -> &str {
+        &self.note
+    }
+    /// The line of the table the row was read from.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+    /// True when the row is in force on `date`.
     pub fn covers(&self, date: Date) -> bool {
         in_period(self.from, self.to, date)
     }
@@ -629,6 +781,7 @@ pub struct RateTable {
     exempt_headings: Box<[u64; 157]>,
     category_periods: [Vec<(Date, Option<Date>)>; 8],
     fees: Vec<FeeEntry>,
+    mpf_exemptions: Vec<MpfExemptEntry>,
     reference_date: Option<Date>,
     names: OnceLock<HashMap<String, (CountryCode, String)>>,
 }
@@ -752,12 +905,38 @@ impl RateTable {
         &self.fees
     }
 
-    /// Partners with rows of their own (not counting the `*` row).
+    /// Every MPF exemption row, in table order.
+    pub fn mpf_exemptions(&self) -> &[MpfExemptEntry] {
+        &self.mpf_exemptions
+    }
+
+    /// The MPF exemption of goods of this origin on a date, if one covers them: a row of
+    /// the origin for all its goods, or for goods entered with the USMCA claim (`usmca`).
+    pub fn mpf_exemption(
+        &self,
+        code: CountryCode,
+        date: Date,
+        usmca: bool,
+    ) -> Option<&MpfExemptEntry> {
+        self.mpf_exemptions.iter().find(|e| {
+            e.code == code
+                && e.covers(date)
+                && match e.applies_to {
+                    Condition::All => true,
+                    Condition::Usmca => usmca,
+                    _ => false,
+                }
+        })
+    }
+
+    /// Partners with rows of their own (not counting the `*` row, nor places the table puts
+    /// in the US customs territory).
     pub fn partners(&self) -> impl Iterator<Item = Partner<'_>> {
         self.partners.iter().filter_map(|p| {
-            Some(Partner {
+            let first = p.rows.first()?;
+            (first.basis != Basis::CustomsTerritory).then_some(Partner {
                 code: p.code?,
-                name: p.rows.first()?.name.as_str(),
+                name: first.name.as_str(),
                 listed: true,
             })
         })
@@ -775,7 +954,8 @@ impl RateTable {
     ///
     /// # Errors
     ///
-    /// [`Error::UnknownPartner`] when the code is neither; [`Error::DomesticOrigin`] for `US`.
+    /// [`Error::UnknownPartner`] when the code is neither; [`Error::DomesticOrigin`] for `US`
+    /// and for a place the table puts in the US customs territory (Puerto Rico).
     pub fn partner_by_code(&self, code: CountryCode) -> Result<Partner<'_>, Error> {
         if code.as_str() == "US" {
             return Err(Error::DomesticOrigin {
@@ -784,6 +964,11 @@ impl RateTable {
         }
         if let Some(rows) = self.rows_of(code) {
             if let Some(first) = rows.rows.first() {
+                if first.basis == Basis::CustomsTerritory {
+                    return Err(Error::DomesticOrigin {
+                        query: code.to_string(),
+                    });
+                }
                 return Ok(Partner {
                     code,
                     name: &first.name,
@@ -791,7 +976,7 @@ impl RateTable {
                 });
             }
         }
-        match code.iso_name() {
+        match code.iso_name().or_else(|| known_name(code)) {
             Some(name) => Ok(Partner {
                 code,
                 name,
@@ -844,7 +1029,10 @@ impl RateTable {
     fn resolve(&self, q: &str) -> Option<CountryCode> {
         if q.len() == 2 {
             if let Ok(code) = CountryCode::new(q) {
-                if self.rows_of(code).is_some() || code.iso_name().is_some() {
+                if self.rows_of(code).is_some()
+                    || code.iso_name().is_some()
+                    || known_name(code).is_some()
+                {
                     return Some(code);
                 }
             }
@@ -880,7 +1068,8 @@ impl RateTable {
     ///
     /// # Errors
     ///
-    /// [`Error::UnknownPartner`] when the code is neither listed nor an ISO country.
+    /// [`Error::UnknownPartner`] when the code is neither listed nor an ISO country;
+    /// [`Error::NoRateRow`] when the table has no row for it and no `*` row.
     pub fn reciprocal(
         &self,
         code: CountryCode,
@@ -918,7 +1107,7 @@ impl RateTable {
         };
         let (status, in_transit) = match rows {
             Some(rows) => self.status_of(rows, date, loaded, transshipped),
-            None => (RateStatus::NotInForce { first_from: None }, None),
+            None => return Err(Error::NoRateRow { code }),
         };
         Ok(PartnerRate {
             partner,
@@ -1150,11 +1339,9 @@ pub(crate) fn exempt_basis_from_str(s: &str) -> Option<ExemptBasis> {
 }
 
 pub(crate) fn fee_kind_from_str(s: &str) -> Option<FeeKind> {
-    match s {
-        "MPF" | "mpf" => Some(FeeKind::Mpf),
-        "HMF" | "hmf" => Some(FeeKind::Hmf),
-        _ => None,
-    }
+    FeeKind::ALL
+        .into_iter()
+        .find(|k| k.as_str().eq_ignore_ascii_case(s))
 }
 
 /// Checks that rows of one key (partner, code, fee) neither repeat a start date nor overlap.
@@ -1192,12 +1379,54 @@ pub(crate) fn check_periods(
     Ok(())
 }
 
+/// Fills in the figures fee rows leave blank from the latest earlier row of the same fee
+/// that has them (a blank minimum, maximum or flat amount: figures not in the sourced data,
+/// as the FY2027 MPF limits), with the note every entry priced with them carries.
+fn carry_fee_figures(fees: &mut [FeeEntry]) {
+    for i in 0..fees.len() {
+        let (kind, from) = (fees[i].kind, fees[i].from);
+        let Some(from) = from else { continue };
+        let earlier = fees
+            .iter()
+            .filter(|f| f.kind == kind && f.from.is_some_and(|d| d < from))
+            .max_by_key(|f| f.from);
+        let Some(e) = earlier else { continue };
+        let e = (e.min, e.max, e.flat, e.line, e.from);
+        let f = &mut fees[i];
+        let take =
+            |own: Option<Decimal>, theirs: Option<Decimal>| own.is_none() && theirs.is_some();
+        if !(take(f.min, e.0) || take(f.max, e.1) || take(f.flat, e.2)) {
+            continue;
+        }
+        let what = if kind.is_flat() { "amount" } else { "limits" };
+        let label = |d: Option<Date>| d.map(fiscal_year).unwrap_or_default();
+        f.carried = Some(Carried {
+            min: f.min.or(e.0),
+            max: f.max.or(e.1),
+            flat: f.flat.or(e.2),
+            from_line: e.3,
+            note: format!(
+                "{} {} {what} not in the table: {} {what} used",
+                label(Some(from)),
+                kind.as_str(),
+                label(e.4)
+            ),
+        });
+    }
+}
+
+/// The US government's fiscal year of a date (from 1 October): `FY2027` for 2026-10-01.
+fn fiscal_year(d: Date) -> String {
+    format!("FY{}", d.year() + u16::from(d.month() >= 10))
+}
+
 pub(crate) fn build_table(
     origin: &str,
     rates: Vec<RateEntry>,
     exemptions: Vec<ExemptEntry>,
     fees: Vec<FeeEntry>,
     programs: Vec<ProgramEntry>,
+    mpf_exemptions: Vec<MpfExemptEntry>,
 ) -> Result<RateTable, LoadError> {
     let (mut transshipment, rates): (Vec<RateEntry>, Vec<RateEntry>) = rates
         .into_iter()
@@ -1349,7 +1578,8 @@ pub(crate) fn build_table(
         }
     }
 
-    for kind in [FeeKind::Mpf, FeeKind::Hmf] {
+    let mut fees = fees;
+    for kind in FeeKind::ALL {
         let mut periods: Vec<_> = fees
             .iter()
             .filter(|f| f.kind == kind)
@@ -1357,6 +1587,24 @@ pub(crate) fn build_table(
             .collect();
         periods.sort_by_key(|p| (p.1, p.0));
         check_periods(origin, &periods)?;
+    }
+    carry_fee_figures(&mut fees);
+    for e in &mpf_exemptions {
+        if let Some(other) = mpf_exemptions.iter().find(|o| {
+            o.line < e.line
+                && o.code == e.code
+                && o.applies_to == e.applies_to
+                && o.to.is_none_or(|t| e.from.is_none_or(|f| f < t))
+                && e.to.is_none_or(|t| o.from.is_none_or(|f| f < t))
+        }) {
+            return Err(LoadError::new(
+                origin,
+                e.line,
+                LoadErrorKind::Overlap {
+                    other_line: other.line,
+                },
+            ));
+        }
     }
 
     let reference_date = partners
@@ -1379,6 +1627,7 @@ pub(crate) fn build_table(
         exempt_headings,
         category_periods,
         fees,
+        mpf_exemptions,
         reference_date,
         names: OnceLock::new(),
     })

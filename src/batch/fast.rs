@@ -65,6 +65,8 @@ pub(super) struct CentSums {
     pub reciprocal: i128,
     pub programs: [i128; 4],
     pub ieepa: i128,
+    /// Rows whose fees used figures carried forward from an earlier row.
+    pub carried: u64,
     pub overflow: bool,
 }
 
@@ -77,6 +79,7 @@ pub(super) struct RowCents {
     pub reciprocal: i64,
     pub programs: [i64; 4],
     pub ieepa: i64,
+    pub carried: bool,
 }
 
 impl CentSums {
@@ -95,10 +98,12 @@ impl CentSums {
             *a += i128::from(b);
         }
         self.ieepa += i128::from(row.ieepa);
+        self.carried += u64::from(row.carried);
     }
 
     pub(super) fn merge(&mut self, o: &CentSums) {
         self.priced += o.priced;
+        self.carried += o.carried;
         let mut add = |a: &mut i128, b: i128| match a.checked_add(b) {
             Some(v) => *a = v,
             None => self.overflow = true,
@@ -134,10 +139,11 @@ impl Fee {
             None => Some(None),
             Some(d) => cents_of(d).map(Some),
         };
+        let (min, max, _) = entry.figures();
         Some(Fee {
             rate_e4: e4_of(entry.rate_pct())?,
-            min: limit(entry.min_usd())?,
-            max: limit(entry.max_usd())?,
+            min: limit(min)?,
+            max: limit(max)?,
         })
     }
 
@@ -175,7 +181,13 @@ struct Treatment<'t> {
     basis_no_exemption: Vec<u8>,
     /// The rate of each program with a row for the partner on these dates.
     programs: [Option<i64>; 4],
+    /// True when the partner's goods pay no MPF whatever their claim (19 U.S.C. 58c(b)).
+    mpf_exempt: bool,
     mpf: Option<Fee>,
+    /// The flat MPF of an informal entry (0 when the table has none).
+    mpf_informal: i64,
+    /// Whether the formal and informal MPF figures are carried from an earlier row.
+    mpf_carried: [bool; 2],
     /// The MPF's minimum and maximum as the output writes them (most entries pay one).
     mpf_limits: [(i64, Vec<u8>); 2],
     hmf: Option<Fee>,
@@ -221,6 +233,21 @@ impl<'t> Treatment<'t> {
         let mut rate_text = Vec::with_capacity(8);
         push_pct_e4(&mut rate_text, rate_e4.unsigned_abs());
         let mpf = fee(FeeKind::Mpf)?;
+        let informal = table.fee(FeeKind::MpfInformal, Some(date));
+        let mpf_informal = match informal.and_then(|f| f.figures().2) {
+            Some(flat) => cents_of(flat)?,
+            None => 0,
+        };
+        let carried = |kind| {
+            table
+                .fee(kind, Some(date))
+                .is_some_and(|f| f.carried().is_some())
+        };
+        let mpf_carried = [
+            carried(FeeKind::Mpf),
+            // A blank informal amount with none before it charges nothing, carries nothing.
+            mpf_informal > 0 && carried(FeeKind::MpfInformal),
+        ];
         let limit = |l: Option<i64>| {
             let mut text = Vec::new();
             if let Some(cents) = l {
@@ -245,7 +272,10 @@ impl<'t> Treatment<'t> {
             basis,
             basis_no_exemption: [basis.as_bytes(), b",,,"].concat(),
             programs,
+            mpf_exempt: table.mpf_exemption(code, date, false).is_some(),
             mpf,
+            mpf_informal,
+            mpf_carried,
             mpf_limits,
             hmf: fee(FeeKind::Hmf)?,
         })
@@ -327,6 +357,10 @@ impl<'t> FastPricer<'t> {
         for f in table.fees() {
             bounds.extend(f.effective_from());
             bounds.extend(f.effective_to());
+        }
+        for e in table.mpf_exemptions() {
+            bounds.extend(e.effective_from());
+            bounds.extend(e.effective_to());
         }
         let mut bounds: Vec<u32> = bounds.into_iter().map(date_key).collect();
         bounds.sort_unstable();
@@ -625,11 +659,15 @@ impl<'t> FastPricer<'t> {
                 ieepa += amount;
             }
         }
-        let mpf = if r.cents > 250_000 {
+        let formal = r.cents > 250_000;
+        let mpf = if t.mpf_exempt {
+            0
+        } else if formal {
             t.mpf?.on(r.cents)
         } else {
-            0
+            t.mpf_informal
         };
+        let carried = !t.mpf_exempt && t.mpf_carried[usize::from(!formal)];
         let hmf = if r.ocean { t.hmf?.on(r.cents) } else { 0 };
         let fees = mpf + hmf;
         let landed = r.cents + total_duty + fees + r.freight + r.insurance;
@@ -693,6 +731,7 @@ impl<'t> FastPricer<'t> {
             reciprocal: recip,
             programs,
             ieepa,
+            carried,
         });
         Some(())
     }

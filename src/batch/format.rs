@@ -1130,6 +1130,11 @@ pub fn notes(s: &Shipment, c: &LandedCost<'_>) -> String {
             n.push(reading.to_string());
         }
     }
+    if let crate::RateStatus::NotSubject { entry } = r.partner_rate.status {
+        if entry.basis() == crate::Basis::InsularPossession && !entry.note().is_empty() {
+            n.push(entry.note().to_string());
+        }
+    }
     for d in c.programs.iter().flatten() {
         if let Some(x) = d.exclusion {
             n.push(format!("{} not charged: {}", d.program, x.as_str()));
@@ -1147,6 +1152,14 @@ pub fn notes(s: &Shipment, c: &LandedCost<'_>) -> String {
                     .into(),
             ),
             _ => {}
+        }
+    }
+    if let Some(x) = c.mpf.exemption {
+        n.push(format!("MPF not charged: {} ({})", x.name(), x.source()));
+    }
+    for fee in [&c.mpf, &c.hmf] {
+        if let Some(carried) = fee.carried_note() {
+            n.push(carried.to_string());
         }
     }
     n.join("; ")

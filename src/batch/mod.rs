@@ -409,12 +409,15 @@ pub(super) fn yes_no(t: &[u8]) -> Option<bool> {
 /// The field an estimate error is about, so that a rejected row names its column.
 pub fn field_of(error: &Error) -> Option<Field> {
     match error {
-        Error::UnknownPartner { .. } | Error::DomesticOrigin { .. } | Error::InvalidCode { .. } => {
-            Some(Field::Origin)
-        }
+        Error::UnknownPartner { .. }
+        | Error::DomesticOrigin { .. }
+        | Error::InvalidCode { .. }
+        | Error::NoRateRow { .. } => Some(Field::Origin),
         Error::InvalidHts { .. } | Error::AmbiguousHts { .. } => Some(Field::Hts),
         Error::InvalidCategory { .. } => Some(Field::Category),
-        Error::InvalidDate { .. } | Error::NoFeeSchedule { .. } => Some(Field::Date),
+        Error::InvalidDate { .. } | Error::NoFeeSchedule { .. } | Error::NoDate => {
+            Some(Field::Date)
+        }
         Error::InvalidMode { .. } => Some(Field::Mode),
         Error::OutOfRange { field, .. } => match *field {
             "customs_value" => Some(Field::Value),
@@ -443,7 +446,15 @@ pub fn price_fields<'t, 'a>(
     let shipment = parse_shipment(table, get)?;
     let cost = table.landed_cost(&shipment).map_err(|e| {
         let field = field_of(&e).unwrap_or(Field::Value);
-        field_err(field, get(field), e)
+        match (&e, get(field).trim_ascii()) {
+            // No date given: name the date the fee was looked up for, not an empty field.
+            (Error::NoFeeSchedule { date, .. }, "") => field_err(
+                field,
+                "",
+                format!("{e} (no entry date given: the table's reference date {date})"),
+            ),
+            _ => field_err(field, get(field), e),
+        }
     })?;
     Ok((shipment, cost))
 }

@@ -77,6 +77,9 @@ pub struct BatchSummary {
     pub total_programs: [Decimal; 4],
     /// Sum of their IEEPA duties (reciprocal, fentanyl, Brazil, Russia-oil): refundable.
     pub total_ieepa: Decimal,
+    /// Priced rows whose MPF used figures the table leaves blank for their date, carried
+    /// forward from an earlier fiscal year (the FY2027 limits, not yet in the sourced data).
+    pub mpf_carried: u64,
     /// Input columns the batch does not use (ignored).
     pub ignored_columns: Vec<String>,
     /// True when `strict` stopped the batch at a rejected row.
@@ -834,6 +837,7 @@ struct Totals {
     reciprocal: Decimal,
     programs: [Decimal; 4],
     ieepa: Decimal,
+    mpf_carried: u64,
     /// The rows the fast path priced, summed in cents.
     cents: CentSums,
 }
@@ -855,6 +859,7 @@ impl Totals {
             reciprocal: c.reciprocal.charge.amount,
             programs,
             ieepa: c.ieepa_duty,
+            mpf_carried: u64::from(c.mpf.carried_note().is_some()),
             cents: CentSums::default(),
         })
     }
@@ -864,6 +869,7 @@ impl Totals {
             crate::money::add(a, b, "batch totals").map_err(|_| BatchError::Overflow)
         };
         self.priced += o.priced;
+        self.mpf_carried += o.mpf_carried;
         self.value = add(self.value, o.value)?;
         self.duty = add(self.duty, o.duty)?;
         self.fees = add(self.fees, o.fees)?;
@@ -900,6 +906,7 @@ impl Totals {
             reciprocal: cents(c.reciprocal)?,
             programs,
             ieepa: cents(c.ieepa)?,
+            mpf_carried: c.carried,
             cents: CentSums::default(),
         })?;
         s.priced = self.priced;
@@ -910,6 +917,7 @@ impl Totals {
         s.total_reciprocal = self.reciprocal;
         s.total_programs = self.programs;
         s.total_ieepa = self.ieepa;
+        s.mpf_carried = self.mpf_carried;
         Ok(())
     }
 }

@@ -75,6 +75,8 @@ fn outcome(o: FeeOutcome) -> &'static str {
         FeeOutcome::InformalEntry => "informal",
         FeeOutcome::NotOcean => "not_ocean",
         FeeOutcome::ModeNotGiven => "mode_not_given",
+        FeeOutcome::Flat => "flat",
+        FeeOutcome::Exempt => "exempt",
     }
 }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tariffs::batch::{
     price_csv_threaded, read_rows, BatchError, BatchSummary, Field, Layout, RowError,
 };
-use tariffs::{money, BasketLine, Goods, RateTable, Shipment};
+use tariffs::{money, BasketLine, FeeOutcome, Goods, RateTable, Shipment};
 
 /// Runs `f` on its own thread and fails the test if it has not returned within `secs`
 /// seconds: a bound on a hang, not a measurement of speed.
@@ -266,7 +266,9 @@ fn amounts_are_taken_to_the_cent_and_add_up() {
     let c = RateTable::bundled().landed_cost(&s).expect("priced");
     assert_eq!(c.customs_value, cents("0.00"));
     assert_eq!((c.freight, c.insurance), (cents("0.00"), cents("0.00")));
-    assert_eq!(c.landed_cost, cents("0.00"));
+    // Nothing but the informal entry's flat fee (FY2025, the reference date's year).
+    assert_eq!(c.total_fees, cents("2.62"));
+    assert_eq!(c.landed_cost, cents("2.62"));
     let s = Shipment::new("KZ".parse().expect("code"), cents("1000.005")).freight(cents("0.125"));
     let c = RateTable::bundled().landed_cost(&s).expect("priced");
     assert_eq!(c.customs_value, cents("1000.01"));
@@ -420,4 +422,209 @@ fn input_without_line_breaks_is_refused_with_memory_bounded() {
     let e = within(120, || RateTable::from_reader(Endless(false)).map(|_| ()))
         .expect_err("endless table");
     assert!(e.to_string().contains("256 MiB"), "{e}");
+}
+
+fn dec(s: &str) -> rust_decimal::Decimal {
+    crate::dec(s)
+}
+
+fn date(s: &str) -> tariffs::Date {
+    s.parse().expect("date")
+}
+
+fn code(s: &str) -> tariffs::CountryCode {
+    s.parse().expect("code")
+}
+
+#[test]
+fn usmca_goods_israel_and_the_possessions_pay_no_mpf() {
+    for t in [RateTable::bundled(), RateTable::enacted()] {
+        let ca = Shipment::new(code("CA"), dec("10000")).entry_date(date("2025-11-03"));
+        let paid = t.landed_cost(&ca).expect("priced");
+        assert_eq!(paid.mpf.charge.amount, dec("34.64"));
+        let claimed = t.landed_cost(&ca.clone().usmca(true)).expect("priced");
+        assert_eq!(claimed.mpf.charge.amount, dec("0.00"));
+        assert_eq!(claimed.mpf.outcome, FeeOutcome::Exempt);
+        let x = claimed.mpf.exemption.expect("the exemption row");
+        assert!(x.source().contains("58c(b)(10)"), "{}", x.source());
+        assert!(
+            tariffs::batch::notes(&ca.clone().usmca(true), &claimed).contains("MPF not charged")
+        );
+        // A USMCA claim on goods of another origin exempts nothing.
+        let vn = Shipment::new(code("VN"), dec("10000")).usmca(true);
+        assert_eq!(
+            t.landed_cost(&vn).expect("priced").mpf.charge.amount,
+            dec("34.64")
+        );
+        // Israel and the insular possessions: by origin, claimed or not; informal too.
+        for origin in ["IL", "VI", "GU", "AS", "MP"] {
+            for value in ["10000", "900"] {
+                let s = Shipment::new(code(origin), dec(value)).entry_date(date("2025-11-03"));
+                let c = t.landed_cost(&s).expect("priced");
+                assert_eq!(c.mpf.charge.amount, dec("0.00"), "{origin} {value}");
+                assert_eq!(c.mpf.outcome, FeeOutcome::Exempt, "{origin} {value}");
+            }
+        }
+    }
+    // The batch, on both paths and on two threads, writes the same.
+    let input = "id,origin,value,date,usmca\nca,CA,10000,2025-11-03,yes\nil,IL,10000,2025-11-03,\nvi,VI,10000,2025-11-03,\nkz,KZ,10000,2025-11-03,\n";
+    for threads in [1, 2] {
+        let (r, _, out) = batch(input, Layout::LandedCost, threads);
+        r.expect("batch");
+        let mpf: Vec<String> = csv::Reader::from_reader(out.as_bytes())
+            .records()
+            .map(|r| r.expect("row")[15].to_string())
+            .collect();
+        assert_eq!(mpf, ["0.00", "0.00", "0.00", "34.64"]);
+    }
+}
+
+#[test]
+fn mpf_follows_every_fiscal_year_with_fy2027_carried_forward() {
+    let t = RateTable::enacted();
+    let mpf = |value: &str, d: &str| {
+        let s = Shipment::new(code("KZ"), dec(value)).entry_date(date(d));
+        t.landed_cost(&s).expect("priced").mpf
+    };
+    // FY2024 to FY2026, each with its own limits.
+    assert_eq!(mpf("3000", "2024-09-30").charge.amount, dec("31.67"));
+    assert_eq!(mpf("1000000", "2024-09-30").charge.amount, dec("614.35"));
+    assert_eq!(mpf("3000", "2024-10-01").charge.amount, dec("32.71"));
+    assert_eq!(mpf("1000000", "2025-10-01").charge.amount, dec("651.50"));
+    // Informal entries pay the automated informal fee (class 311).
+    assert_eq!(mpf("900", "2024-09-30").charge.amount, dec("2.53"));
+    assert_eq!(mpf("900", "2025-09-30").charge.amount, dec("2.62"));
+    assert_eq!(mpf("900", "2025-10-01").charge.amount, dec("2.69"));
+    assert_eq!(mpf("900", "2025-10-01").outcome, FeeOutcome::Flat);
+    // FY2027: the ad valorem rate, the FY2026 limits and amount carried forward, and said.
+    let capped = mpf("1000000", "2026-10-01");
+    assert_eq!(capped.charge.amount, dec("651.50"));
+    assert_eq!(
+        capped.carried_note(),
+        Some("FY2027 MPF limits not in the table: FY2026 limits used")
+    );
+    assert_eq!(mpf("100000", "2027-01-15").charge.amount, dec("346.40"));
+    assert!(mpf("100000", "2027-01-15").carried_note().is_some());
+    let informal = mpf("900", "2026-12-01");
+    assert_eq!(informal.charge.amount, dec("2.69"));
+    assert_eq!(
+        informal.carried_note(),
+        Some("FY2027 MPF_INFORMAL amount not in the table: FY2026 amount used")
+    );
+    assert!(mpf("1000000", "2026-09-30").carried_note().is_none());
+    // Before every fee row: an error naming the date.
+    let s = Shipment::new(code("KZ"), dec("10000")).entry_date(date("2023-09-30"));
+    let e = t.landed_cost(&s).expect_err("no MPF row");
+    assert!(e.to_string().contains("2023-09-30"), "{e}");
+    // A user's table with the real FY2027 row takes over, with no code change.
+    let text = tariffs::ENACTED_CSV.replace(
+        "(class 499) FY2027\",0.3464,,,,,,,,,",
+        "(class 499) FY2027\",0.3464,,,,,,,34.00,670.00,",
+    );
+    assert_ne!(text, tariffs::ENACTED_CSV);
+    let mine = RateTable::parse(&text, "mine").expect("table");
+    let s = Shipment::new(code("KZ"), dec("1000000")).entry_date(date("2026-10-01"));
+    let c = mine.landed_cost(&s).expect("priced");
+    assert_eq!(c.mpf.charge.amount, dec("670.00"));
+    assert_eq!(c.mpf.carried_note(), None);
+    // The batch counts the rows priced with carried figures, on both paths.
+    let input = "id,origin,value,date\na,KZ,1000000,2026-10-01\nb,KZ,900.00,2026-11-01\nc,KZ,\"1000\",2026-11-02\nd,KZ,1000,2026-09-30\n";
+    for threads in [1, 2] {
+        let mut report = |_: &RowError| Ok(());
+        let s = price_csv_threaded(
+            t,
+            input.as_bytes(),
+            std::io::sink(),
+            &mut report,
+            false,
+            Layout::LandedCost,
+            threads,
+        )
+        .expect("batch");
+        assert_eq!(s.mpf_carried, 3);
+    }
+}
+
+#[test]
+fn missing_dates_and_rows_are_named() {
+    // No date and a table without fee rows: the message names the date used.
+    let table = "kind,code,rate_pct,basis,effective_from,source\nrate,*,10,baseline,2025-04-05,x\n";
+    let t = RateTable::parse(table, "t").expect("table");
+    let get = |f: Field| match f {
+        Field::Origin => "KZ",
+        Field::Value => "10000",
+        _ => "",
+    };
+    let e = tariffs::batch::price_fields(&t, &get).expect_err("no MPF row");
+    assert!(
+        e.reason
+            .contains("no entry date given: the table's reference date 2025-04-05"),
+        "{}",
+        e.reason
+    );
+    // A header-only table has no reference date at all.
+    let t = RateTable::parse("kind,code,rate_pct,basis,effective_from,source\n", "t").expect("t");
+    let e = t
+        .landed_cost(&Shipment::new(code("KZ"), dec("10")))
+        .expect_err("no date");
+    assert_eq!(e, tariffs::Error::NoDate);
+    // A table without a `*` row names it, instead of "no rate in force".
+    let table = "kind,code,rate_pct,basis,effective_from,source\nrate,CN,34,annex1,2025-04-09,x\n";
+    let t = RateTable::parse(table, "t").expect("table");
+    let e = t
+        .landed_cost(&Shipment::new(code("KZ"), dec("10")))
+        .expect_err("no row");
+    assert!(e.to_string().contains("no `*` row"), "{e}");
+}
+
+#[test]
+fn puerto_rico_is_refused_and_the_possessions_are_their_own_origins() {
+    for t in [RateTable::bundled(), RateTable::enacted()] {
+        for q in ["PR", "Puerto Rico", "PRI"] {
+            let e = t.partner(q).expect_err("customs territory");
+            assert!(
+                matches!(e, tariffs::Error::DomesticOrigin { .. }),
+                "{q}: {e}"
+            );
+            assert!(e.to_string().contains("General Note 2"), "{e}");
+        }
+        for origin in ["VI", "GU", "AS", "MP"] {
+            let s = Shipment::new(code(origin), dec("10000"))
+                .hts("6109.10.00".parse().expect("hts"))
+                .entry_date(date("2025-11-03"));
+            let c = t.landed_cost(&s).expect("priced");
+            assert_eq!(c.reciprocal.charge.amount, dec("0.00"), "{origin}");
+            assert_eq!(c.ieepa_duty, dec("0.00"), "{origin}");
+            assert_eq!(tariffs::batch::basis_field(&c), "insular_possession");
+            let notes = tariffs::batch::notes(&s, &c);
+            assert!(notes.contains("reading"), "{notes}");
+            assert!(notes.contains("3(a)(iv)"), "{notes}");
+        }
+        // The Freely Associated States and the Minor Outlying Islands stay foreign.
+        for origin in ["FM", "MH", "PW", "UM"] {
+            let s = Shipment::new(code(origin), dec("10000")).entry_date(date("2025-11-03"));
+            let c = t.landed_cost(&s).expect("priced");
+            assert!(c.reciprocal.charge.amount > dec("0"), "{origin}");
+        }
+    }
+    let (errors, priced) = outcome(
+        "id,origin,value\npr,PR,100\nvi,VI,100\n",
+        Layout::LandedCost,
+        1,
+    );
+    assert_eq!(errors, [("pr".to_string(), 2)]);
+    assert_eq!(priced, ["vi"]);
+}
+
+#[test]
+fn the_enacted_schedule_knows_every_partner_the_announced_one_knows() {
+    for p in RateTable::bundled().partners() {
+        let r = RateTable::enacted().reciprocal(p.code(), Some(date("2025-11-03")));
+        assert!(r.is_ok(), "{}: {r:?}", p.code());
+    }
+    let xk = RateTable::enacted().partner("Kosovo").expect("Kosovo");
+    assert_eq!(xk.code().as_str(), "XK");
+    let s = Shipment::new(xk.code(), dec("1000")).entry_date(date("2025-11-03"));
+    let c = RateTable::enacted().landed_cost(&s).expect("priced");
+    assert_eq!(c.reciprocal.charge.rate_pct, dec("10"));
 }

@@ -235,18 +235,28 @@ fn reciprocal_reason(c: &LandedCost<'_>) -> String {
     s
 }
 
-fn fee_note(outcome: FeeOutcome, entry: Option<&tariffs::FeeEntry>) -> String {
-    let fy = entry.map(|e| e.name()).unwrap_or("");
-    match outcome {
+fn fee_note(fee: &tariffs::FeeCharge<'_>) -> String {
+    let fy = fee.entry.map(|e| e.name()).unwrap_or("");
+    let mut note = match fee.outcome {
         FeeOutcome::AdValorem => fy.to_string(),
         FeeOutcome::RaisedToMinimum => format!("raised to the minimum ({fy})"),
         FeeOutcome::CappedAtMaximum => format!("capped at the maximum ({fy})"),
+        FeeOutcome::Flat => format!("informal entry: flat fee ({fy})"),
         FeeOutcome::InformalEntry => {
-            "informal entry: no ad valorem MPF (flat informal fees are not in the table)".into()
+            "informal entry: no ad valorem MPF (no informal fee in the table)".into()
         }
+        FeeOutcome::Exempt => match fee.exemption {
+            Some(x) => format!("exempt: {} ({})", x.name(), x.source()),
+            None => "exempt".into(),
+        },
         FeeOutcome::NotOcean => "not an ocean shipment".into(),
         FeeOutcome::ModeNotGiven => "no --mode given: not charged".into(),
+    };
+    if let Some(carried) = fee.carried_note() {
+        note.push_str("; ");
+        note.push_str(carried);
     }
+    note
 }
 
 fn fee_outcome_name(o: FeeOutcome) -> &'static str {
@@ -255,6 +265,8 @@ fn fee_outcome_name(o: FeeOutcome) -> &'static str {
         FeeOutcome::RaisedToMinimum => "raised_to_minimum",
         FeeOutcome::CappedAtMaximum => "capped_at_maximum",
         FeeOutcome::InformalEntry => "informal_entry",
+        FeeOutcome::Flat => "flat",
+        FeeOutcome::Exempt => "exempt",
         FeeOutcome::NotOcean => "not_ocean",
         FeeOutcome::ModeNotGiven => "mode_not_given",
     }
@@ -326,15 +338,19 @@ fn estimate_text(s: &tariffs::Shipment, c: &LandedCost<'_>) -> String {
         );
     }
     for (label, fee) in [("MPF", &c.mpf), ("HMF", &c.hmf)] {
+        // The rate and base of an ad valorem fee charged (not of a flat or exempt one).
+        let ad_valorem = fee
+            .entry
+            .filter(|e| !e.kind().is_flat() && fee.outcome != FeeOutcome::Exempt);
         line(
             &mut t,
             label,
-            &fee.entry
+            &ad_valorem
                 .map(|e| format!("{}%", fmt_pct(e.rate_pct())))
                 .unwrap_or_default(),
-            fee.entry.map(|_| fee.charge.base),
+            ad_valorem.map(|_| fee.charge.base),
             fee.charge.amount,
-            &fee_note(fee.outcome, fee.entry),
+            &fee_note(fee),
         );
     }
     line(&mut t, "freight", "", None, c.freight, "");
@@ -377,7 +393,9 @@ fn estimate_text(s: &tariffs::Shipment, c: &LandedCost<'_>) -> String {
         let _ = writeln!(t, "notes: {notes}");
     }
     for fee in [&c.mpf, &c.hmf] {
-        if let Some(e) = fee.entry {
+        if let Some(x) = fee.exemption {
+            let _ = writeln!(t, "source of the MPF exemption: {}", x.source());
+        } else if let Some(e) = fee.entry {
             let _ = writeln!(t, "source of the {}: {}", e.kind().as_str(), e.source());
         }
     }
@@ -443,6 +461,12 @@ fn estimate_json(s: &tariffs::Shipment, c: &LandedCost<'_>) -> String {
         charge_json(&mut j, key, &fee.charge);
         j.str("outcome", fee_outcome_name(fee.outcome));
         j.opt("source", fee.entry.map(|e| e.source()).unwrap_or(""));
+        j.opt("exemption", fee.exemption.map(|x| x.name()).unwrap_or(""));
+        j.opt(
+            "exemption_source",
+            fee.exemption.map(|x| x.source()).unwrap_or(""),
+        );
+        j.opt("carried", fee.carried_note().unwrap_or(""));
         j.end_object();
     }
     j.str("freight", &fmt_money(c.freight))
@@ -768,6 +792,14 @@ fn print_summary(s: &BatchSummary) {
         fmt_money(s.total_fees),
         fmt_money(s.total_landed)
     ));
+    if s.mpf_carried > 0 {
+        say(&format!(
+            "note: {} rows priced with MPF figures carried forward from an earlier fiscal year \
+             (the table leaves them blank for the entry date: not yet published); `tariffs \
+             rates --kind fee` shows the rows",
+            s.mpf_carried
+        ));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1035,7 +1067,7 @@ tariffs rates: the table as loaded, with the source of every row
     --partner NAME      rows of one partner (and of the partner whose rate it takes)
     --hts CODE          exemption rows covering or under CODE (implies --kind exempt)
     --date YYYY-MM-DD   rows in force on that date
-    --kind KIND         rate (default), exempt, fee or all
+    --kind KIND         rate (default), exempt, fee, program, mpf_exempt or all
     --format FORMAT     text (default), csv (the table format: a file you can edit and load
                         back with --table), json
     --table FILE        use FILE instead of the bundled table";
@@ -1047,11 +1079,11 @@ const RATES_SPEC: Spec = Spec {
 };
 
 /// One row of the table, as text cells in the order of the table's columns.
-fn row_cells(row: Row<'_>) -> [String; 18] {
+fn row_cells(row: Row<'_>) -> [String; tariffs::TABLE_COLUMNS.len()] {
     let opt = |d: Option<Decimal>| d.map(fmt_pct).unwrap_or_default();
     let date = |d: Option<Date>| d.map(|d| d.to_string()).unwrap_or_default();
     let star = |c: Option<CountryCode>| c.map(|c| c.to_string()).unwrap_or_else(|| "*".into());
-    let mut c: [String; 18] = Default::default();
+    let mut c: [String; tariffs::TABLE_COLUMNS.len()] = Default::default();
     let mut set = |col: &str, v: String| {
         if let Some(i) = tariffs::TABLE_COLUMNS.iter().position(|&k| k == col) {
             c[i] = v;
@@ -1096,15 +1128,31 @@ fn row_cells(row: Row<'_>) -> [String; 18] {
             set("kind", "fee".into());
             set("code", f.kind().as_str().into());
             set("name", f.name().into());
-            set("rate_pct", fmt_pct(f.rate_pct()));
+            if !f.kind().is_flat() {
+                set("rate_pct", fmt_pct(f.rate_pct()));
+            }
             set("min_usd", f.min_usd().map(fmt_money).unwrap_or_default());
             set("max_usd", f.max_usd().map(fmt_money).unwrap_or_default());
+            set("flat_usd", f.flat_usd().map(fmt_money).unwrap_or_default());
             (
                 f.effective_from(),
                 f.effective_to(),
                 Default::default(),
                 f.source(),
                 f.note(),
+            )
+        }
+        Row::MpfExempt(x) => {
+            set("kind", "mpf_exempt".into());
+            set("code", x.code().to_string());
+            set("name", x.name().into());
+            set("applies_to", x.applies_to().as_str().into());
+            (
+                x.effective_from(),
+                x.effective_to(),
+                Default::default(),
+                x.source(),
+                x.note(),
             )
         }
         Row::Program(p) => {
@@ -1138,6 +1186,7 @@ enum Row<'a> {
     Exempt(&'a tariffs::ExemptEntry),
     Fee(&'a tariffs::FeeEntry),
     Program(&'a tariffs::ProgramEntry),
+    MpfExempt(&'a tariffs::MpfExemptEntry),
 }
 
 pub fn rates(rest: &[String]) -> Result<u8, Fail> {
@@ -1156,9 +1205,12 @@ pub fn rates(rest: &[String]) -> Result<u8, Fail> {
     let kind = args
         .value("kind")
         .unwrap_or(if hts.is_some() { "exempt" } else { "rate" });
-    if !matches!(kind, "rate" | "exempt" | "fee" | "program" | "all") {
+    if !matches!(
+        kind,
+        "rate" | "exempt" | "fee" | "program" | "mpf_exempt" | "all"
+    ) {
         return Err(Fail::Usage(format!(
-            "--kind {kind:?}: use rate, exempt, fee, program or all"
+            "--kind {kind:?}: use rate, exempt, fee, program, mpf_exempt or all"
         )));
     }
     // A partner's own rows, plus the rows it takes its rate from (or the `*` rows when the
@@ -1212,6 +1264,20 @@ pub fn rates(rest: &[String]) -> Result<u8, Fail> {
                 })
                 .filter(|p| date.is_none_or(|d| p.covers(d)))
                 .map(Row::Program),
+        );
+    }
+    if matches!(kind, "mpf_exempt" | "all") {
+        rows.extend(
+            table
+                .mpf_exemptions()
+                .iter()
+                .filter(|x| {
+                    partner_codes
+                        .as_ref()
+                        .is_none_or(|c| c.contains(&Some(x.code())))
+                })
+                .filter(|x| date.is_none_or(|d| x.covers(d)))
+                .map(Row::MpfExempt),
         );
     }
     if matches!(kind, "fee" | "all") {
@@ -1287,8 +1353,9 @@ fn rates_text(rows: &[Row<'_>]) -> String {
             let header = match row {
                 Row::Rate(_) => "code name                               rate basis            of  in force (from..to)    source",
                 Row::Exempt(_) => "code          category           basis      in force (from..to)    description                               source",
-                Row::Fee(_) => "fee  name                                  rate  limits (USD)             in force (from..to)    source",
+                Row::Fee(_) => "fee                 name                                       rate limits (USD)             in force (from..to)    source",
                 Row::Program(_) => "code program     applies to                 rate in force (from..to)    source",
+                Row::MpfExempt(_) => "code applies to  program                                  in force (from..to)    source",
             };
             let _ = writeln!(t, "{header}");
             last_kind = c("kind").to_string();
@@ -1318,12 +1385,25 @@ fn rates_text(rows: &[Row<'_>]) -> String {
             ),
             Row::Fee(_) => writeln!(
                 t,
-                "{:<4} {:<34} {:>7}% min {:>7} max {:>7} {:<22} {}",
+                "{:<19} {:<38} {:>8} min {:>7} max {:>7} {:<22} {}",
                 c("code"),
                 c("name"),
-                c("rate_pct"),
+                match (c("rate_pct"), c("flat_usd")) {
+                    ("", "") => "-".to_string(),
+                    ("", flat) => format!("${flat}"),
+                    (rate, _) => format!("{rate}%"),
+                },
                 c("min_usd"),
                 c("max_usd"),
+                period,
+                c("source")
+            ),
+            Row::MpfExempt(_) => writeln!(
+                t,
+                "{:<4} {:<11} {:<40.40} {:<22} {:.100}",
+                c("code"),
+                c("applies_to"),
+                c("name"),
                 period,
                 c("source")
             ),
