@@ -213,6 +213,43 @@ pub(crate) fn known_names() -> impl Iterator<Item = (&'static str, &'static str)
         .chain(ALIASES.iter().map(|&(n, c)| (n, c)))
 }
 
+/// The edit distance of two texts when it is at most `limit`, else `None`: the distance
+/// row by row, given up as soon as every cell of a row is past the limit (no cell of a later
+/// row can be less). No allocation for texts of up to 64 characters.
+pub(crate) fn edit_distance_within(a: &str, b: &str, limit: usize) -> Option<usize> {
+    let mut bb = ['\0'; 64];
+    let mut n = 0;
+    for c in b.chars() {
+        if n == bb.len() {
+            let d = edit_distance(a, b);
+            return (d <= limit).then_some(d);
+        }
+        bb[n] = c;
+        n += 1;
+    }
+    let b = &bb[..n];
+    let mut prev = [0usize; 65];
+    let mut cur = [0usize; 65];
+    for (j, p) in prev.iter_mut().enumerate().take(n + 1) {
+        *p = j;
+    }
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        let mut best = cur[0];
+        for (j, &cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            best = best.min(cur[j + 1]);
+        }
+        if best > limit {
+            return None;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    let d = prev[n];
+    (d <= limit).then_some(d)
+}
+
 /// Levenshtein distance between two short strings, in characters.
 pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -232,6 +269,30 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bounded_edit_distance_is_the_edit_distance_within_its_limit() {
+        let words = [
+            "",
+            "a",
+            "kazakhstan",
+            "kazakstan",
+            "vietnam",
+            "viet nam",
+            "korea",
+            "côte",
+            "zzzzzzzz",
+        ];
+        for a in words {
+            for b in words {
+                let d = edit_distance(a, b);
+                for limit in 0..12 {
+                    let want = (d <= limit).then_some(d);
+                    assert_eq!(edit_distance_within(a, b, limit), want, "{a} {b} {limit}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn normalizes() {

@@ -242,7 +242,7 @@ impl fmt::Display for LoadError {
             write!(f, ", column {c}")?;
         }
         if let Some(v) = &self.value {
-            write!(f, ": {v:?}")?;
+            write!(f, ": \"{}\"", crate::batch::for_message(v))?;
         }
         match &self.kind {
             LoadErrorKind::Io(e) => write!(f, ": cannot read: {e}"),

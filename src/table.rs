@@ -10,7 +10,7 @@ use std::sync::{Arc, LazyLock, OnceLock};
 
 use rust_decimal::Decimal;
 
-use crate::country::{edit_distance, from_alpha3, known_name, known_names, normalize};
+use crate::country::{edit_distance_within, from_alpha3, known_name, known_names, normalize};
 use crate::error::LoadErrorKind;
 use crate::program::{Condition, GoodsFacts, Program, ProgramEntry, Transit};
 use crate::{Category, CountryCode, Date, Error, HtsCode, LoadError};
@@ -784,6 +784,7 @@ pub struct RateTable {
     mpf_exemptions: Vec<MpfExemptEntry>,
     reference_date: Option<Date>,
     names: OnceLock<HashMap<String, (CountryCode, String)>>,
+    suggest_index: OnceLock<SuggestIndex>,
 }
 
 impl RateTable {
@@ -1019,7 +1020,11 @@ impl RateTable {
             }),
             None => Err(Error::UnknownPartner {
                 query: query.to_string(),
-                suggestions: suggest(self.names(), &normalize(q)),
+                suggestions: suggest(
+                    self.suggest_index
+                        .get_or_init(|| SuggestIndex::new(self.names())),
+                    &normalize(q),
+                ),
             }),
         }
     }
@@ -1291,25 +1296,73 @@ impl RateTable {
     }
 }
 
-fn suggest(names: &HashMap<String, (CountryCode, String)>, key: &str) -> Vec<String> {
+/// The known names as the suggestions search them, shortest first: each with a mask of the
+/// characters it holds (one bit per character, by its value modulo 32), and the words of
+/// every name.
+#[derive(Debug, Default)]
+struct SuggestIndex {
+    /// (normalized name, character mask, code, name as written), by length.
+    names: Vec<(String, u32, CountryCode, String)>,
+    /// A word of a normalized name, and the names that hold it.
+    words: HashMap<String, Vec<usize>>,
+}
+
+impl SuggestIndex {
+    fn new(names: &HashMap<String, (CountryCode, String)>) -> SuggestIndex {
+        let mut index = SuggestIndex::default();
+        let mut all: Vec<_> = names.iter().collect();
+        all.sort_by(|a, b| (a.0.len(), a).cmp(&(b.0.len(), b)));
+        for (k, (code, name)) in all {
+            let i = index.names.len();
+            index
+                .names
+                .push((k.clone(), char_mask(k), *code, name.clone()));
+            for w in k.split(' ') {
+                index.words.entry(w.to_string()).or_default().push(i);
+            }
+        }
+        index
+    }
+}
+
+/// One bit per character of `s` (its value modulo 32): one edit changes at most two bits
+/// of it, so half the bits two texts do not share bound their edit distance from below.
+fn char_mask(s: &str) -> u32 {
+    s.chars().fold(0, |m, c| m | 1 << (u32::from(c) % 32))
+}
+
+/// Up to three known names nearest a normalized query: names within an edit distance of a
+/// third of its length (at least 2), or holding it as a word, nearest first. Names that
+/// cannot be near (by length, or by the characters they hold) are passed over without an
+/// edit distance, so that an unknown origin costs about a microsecond.
+fn suggest(index: &SuggestIndex, key: &str) -> Vec<String> {
     // Two- and three-letter queries are codes: a near miss of a code is not a useful hint.
     if key.len() <= 3 {
         return Vec::new();
     }
     let limit = (key.chars().count() / 3).max(2);
     let len = key.len();
-    let mut scored: Vec<(usize, &str, CountryCode)> = names
+    let mask = char_mask(key);
+    let holding: &[usize] = index.words.get(key).map_or(&[], Vec::as_slice);
+    let mut scored: Vec<(usize, &str, CountryCode)> = holding
         .iter()
-        .filter_map(|(k, (code, name))| {
-            // Names whose length differs by more than the limit cannot be within it.
-            let contains = len >= 3 && k.split(' ').any(|w| w == key);
-            if !contains && k.len().abs_diff(len) > limit {
-                return None;
-            }
-            let d = edit_distance(key, k);
-            (d <= limit || contains).then_some((if contains { 0 } else { d }, name.as_str(), *code))
-        })
+        .filter_map(|&i| index.names.get(i))
+        .map(|(_, _, code, name)| (0, name.as_str(), *code))
         .collect();
+    // Only names whose length is within the limit can be (they are sorted by length), and of
+    // those only the ones whose characters differ by no more than it.
+    let first = index.names.partition_point(|n| n.0.len() + limit < len);
+    for (i, (k, kmask, code, name)) in index.names.iter().enumerate().skip(first) {
+        if k.len() > len + limit {
+            break;
+        }
+        if holding.contains(&i) || ((mask ^ kmask).count_ones() as usize).div_ceil(2) > limit {
+            continue;
+        }
+        if let Some(d) = edit_distance_within(key, k, limit) {
+            scored.push((d, name.as_str(), *code));
+        }
+    }
     scored.sort();
     let mut out: Vec<String> = Vec::new();
     let mut seen: Vec<CountryCode> = Vec::new();
@@ -1630,6 +1683,7 @@ pub(crate) fn build_table(
         mpf_exemptions,
         reference_date,
         names: OnceLock::new(),
+        suggest_index: OnceLock::new(),
     })
 }
 
@@ -1637,5 +1691,77 @@ impl FromStr for RateTable {
     type Err = LoadError;
     fn from_str(s: &str) -> Result<RateTable, LoadError> {
         RateTable::parse(s, "<string>")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::country::edit_distance;
+    use proptest::prelude::*;
+
+    /// The suggestions said the slow way: every name, its full edit distance.
+    fn brute_force(names: &HashMap<String, (CountryCode, String)>, key: &str) -> Vec<String> {
+        if key.len() <= 3 {
+            return Vec::new();
+        }
+        let limit = (key.chars().count() / 3).max(2);
+        let mut scored: Vec<(usize, &str, CountryCode)> = names
+            .iter()
+            .filter_map(|(k, (code, name))| {
+                let contains = k.split(' ').any(|w| w == key);
+                let d = edit_distance(key, k);
+                (d <= limit || contains).then_some((
+                    if contains { 0 } else { d },
+                    name.as_str(),
+                    *code,
+                ))
+            })
+            .collect();
+        scored.sort();
+        let mut out: Vec<String> = Vec::new();
+        let mut seen: Vec<CountryCode> = Vec::new();
+        for (_, name, code) in scored {
+            if !seen.contains(&code) && code.as_str() != "US" && out.len() < 3 {
+                seen.push(code);
+                out.push(format!("{name} ({code})"));
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// Passing names over by length and characters changes no suggestion.
+        #[test]
+        fn indexed_suggestions_are_the_brute_force_ones(
+            pick in 0usize..2000,
+            edits in proptest::collection::vec((0usize..40, "[a-z ]"), 0..4),
+            garbage in "[a-z]{4,14}",
+            use_garbage in proptest::bool::ANY,
+        ) {
+            let t = RateTable::bundled();
+            let names = t.names();
+            let index = SuggestIndex::new(names);
+            let key = if use_garbage {
+                garbage
+            } else {
+                // A known name with a few edits: the near misses suggestions are for.
+                let mut all: Vec<&String> = names.keys().collect();
+                all.sort();
+                let mut chars: Vec<char> = all[pick % all.len()].chars().collect();
+                for (at, c) in &edits {
+                    let at = at % (chars.len() + 1);
+                    match at % 3 {
+                        0 if at < chars.len() => { chars.remove(at); }
+                        1 => chars.insert(at, c.chars().next().unwrap_or('x')),
+                        _ if at < chars.len() => chars[at] = c.chars().next().unwrap_or('x'),
+                        _ => {}
+                    }
+                }
+                chars.into_iter().collect::<String>()
+            };
+            prop_assert_eq!(suggest(&index, &key), brute_force(names, &key), "{}", key);
+        }
     }
 }

@@ -470,8 +470,8 @@ pub use format::{
 };
 pub use source::MAX_RECORD_BYTES;
 pub use stream::{
-    price_csv, price_csv_threaded, price_csv_with, read_rows, BatchError, BatchObserver,
-    BatchSummary, InputRow, RowError, PROGRESS_EVERY,
+    escape_controls, for_message, price_csv, price_csv_threaded, price_csv_with, read_rows,
+    BatchError, BatchObserver, BatchSummary, InputRow, RowError, PROGRESS_EVERY,
 };
 
 #[cfg(test)]

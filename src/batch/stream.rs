@@ -29,28 +29,74 @@ pub struct RowError {
 }
 
 impl RowError {
-    /// The record for the error report, in the order of [`ERROR_COLUMNS`](super::ERROR_COLUMNS).
+    /// The record for the error report, in the order of [`ERROR_COLUMNS`](super::ERROR_COLUMNS):
+    /// every field whole (never cut, so that a row can be corrected from it), with control
+    /// characters escaped ([`escape_controls`]).
     pub fn record(&self) -> [String; 5] {
         [
             self.line.to_string(),
-            self.id.clone(),
+            escape_controls(&self.id).into_owned(),
             self.column.unwrap_or("").to_string(),
-            self.value.clone(),
-            self.reason.clone(),
+            escape_controls(&self.value).into_owned(),
+            escape_controls(&self.reason).into_owned(),
         ]
     }
 }
 
+/// The longest piece of input a message shows, in characters; the rest is counted, not
+/// shown (the error report keeps it whole).
+pub const MESSAGE_TEXT_MAX: usize = 120;
+
+/// Text from the input with every control character (escape sequences, carriage returns,
+/// line feeds, ...) written as `\u{1b}`, so that no input can move a terminal's cursor,
+/// change its colours or forge a line of output. Other text is as it is.
+///
+/// ```
+/// use tariffs::batch::escape_controls;
+/// assert_eq!(escape_controls("a\x1b[31mb\n"), "a\\u{1b}[31mb\\u{a}");
+/// assert_eq!(escape_controls("Côte d'Ivoire"), "Côte d'Ivoire");
+/// ```
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Text from the input as a message shows it: control characters escaped, and cut after
+/// [`MESSAGE_TEXT_MAX`](super::MESSAGE_TEXT_MAX) characters with the length of what is left out.
+pub fn for_message(text: &str) -> std::borrow::Cow<'_, str> {
+    let text = escape_controls(text);
+    match text.char_indices().nth(MESSAGE_TEXT_MAX) {
+        None => text,
+        Some((cut, _)) => std::borrow::Cow::Owned(format!(
+            "{}... ({} more bytes)",
+            &text[..cut],
+            text.len() - cut
+        )),
+    }
+}
+
 impl std::fmt::Display for RowError {
+    /// One line for a terminal: the id, value and reason escaped and shortened
+    /// ([`for_message`]).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "line {}", self.line)?;
         if !self.id.is_empty() {
-            write!(f, " (id {})", self.id)?;
+            write!(f, " (id {})", for_message(&self.id))?;
         }
         if let Some(c) = self.column {
-            write!(f, ", column {c} {:?}", self.value)?;
+            write!(f, ", column {c} \"{}\"", for_message(&self.value))?;
         }
-        write!(f, ": {}", self.reason)
+        write!(f, ": {}", for_message(&self.reason))
     }
 }
 
@@ -98,7 +144,11 @@ pub enum BatchError {
     MissingColumn(&'static str),
     /// The input's header names a column twice (names are matched case-insensitively, with
     /// surrounding spaces trimmed).
-    #[error("the input names the {field:?} column twice ({:?} and {:?}): keep one", names[0], names[1])]
+    #[error(
+        "the input names the {field:?} column twice (\"{}\" and \"{}\"): keep one",
+        for_message(&names[0]),
+        for_message(&names[1])
+    )]
     DuplicateColumn {
         /// The field named twice.
         field: &'static str,

@@ -628,3 +628,48 @@ fn the_enacted_schedule_knows_every_partner_the_announced_one_knows() {
     let c = RateTable::enacted().landed_cost(&s).expect("priced");
     assert_eq!(c.reciprocal.charge.rate_pct, dec("10"));
 }
+
+#[test]
+fn echoed_input_is_escaped_and_long_values_shortened_on_the_terminal() {
+    let dir = std::env::temp_dir().join(format!("tariffs-echo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let input = dir.join("in.csv");
+    let big = "Q".repeat(900_000); // under the 1 MiB record cap
+    std::fs::write(
+        &input,
+        format!("id,origin,value\n\x1b[2J\x1b[31mevil,KZ,x\nbig,{big},1\n"),
+    )
+    .expect("input");
+    let run = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tariffs"))
+            .arg("batch")
+            .arg(&input)
+            .args(["-o", "/dev/null"])
+            .args(extra)
+            .output()
+            .expect("runs")
+    };
+    let o = run(&[]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.stderr.contains(&0x1b),
+        "a raw escape reached the terminal: {err}"
+    );
+    assert!(err.contains("\\u{1b}[2J\\u{1b}[31mevil"), "{err}");
+    assert!(o.stderr.len() < 4096, "{} bytes on stderr", o.stderr.len());
+    assert!(err.contains("more bytes"), "{err}");
+    // The error report keeps every field whole, escaped.
+    let report = dir.join("errors.csv");
+    let o = run(&["--errors", report.to_str().expect("path")]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = std::fs::read(&report).expect("report");
+    assert!(!text.contains(&0x1b));
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(&text[..])
+        .records()
+        .map(|r| r.expect("row"))
+        .collect();
+    assert_eq!(&rows[0][1], "\\u{1b}[2J\\u{1b}[31mevil");
+    assert_eq!(rows[1][3].len(), big.len());
+    let _ = std::fs::remove_dir_all(&dir);
+}

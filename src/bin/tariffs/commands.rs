@@ -144,10 +144,10 @@ pub fn estimate(rest: &[String]) -> Result<u8, Fail> {
         }
         Err(e) => {
             say(&format!(
-                "tariffs: --{} {:?}: {}",
+                "tariffs: --{} \"{}\": {}",
                 flag_name(e.field),
-                e.value,
-                e.reason
+                batch::for_message(&e.value),
+                batch::for_message(&e.reason)
             ));
             Ok(1)
         }
@@ -597,12 +597,7 @@ impl<W: Write> Reporter<W> {
                 self.console.has_rows = true;
                 self.console.line(&format!("tariffs: rejected {e}"))
             }
-            Some(w) => {
-                let line = e.line.to_string();
-                let column = e.column.unwrap_or("");
-                w.write_record([line.as_str(), &e.id, column, &e.value, &e.reason])
-                    .map_err(std::io::Error::other)
-            }
+            Some(w) => w.write_record(e.record()).map_err(std::io::Error::other),
         };
         if done.is_err() {
             self.failed = true;
@@ -647,9 +642,10 @@ impl<W: Write> Reporter<W> {
 
 impl<W: Write> BatchObserver for Reporter<W> {
     fn ignored_columns(&mut self, columns: &[String]) {
+        let names: Vec<_> = columns.iter().map(|c| batch::for_message(c)).collect();
         self.note(&format!(
             "tariffs: ignoring unknown column(s): {}",
-            columns.join(", ")
+            names.join(", ")
         ));
     }
     fn row_error(&mut self, error: &RowError) -> std::io::Result<()> {

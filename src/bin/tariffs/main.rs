@@ -68,12 +68,20 @@ fn main() -> ExitCode {
     }
     match run(&argv) {
         Ok(code) => ExitCode::from(code),
+        // Messages may quote input (paths, flags, values): its control characters are
+        // escaped, so that no input can drive the terminal.
         Err(Fail::Usage(msg)) => {
-            say(&format!("tariffs: {msg} (see tariffs --help)"));
+            say(&format!(
+                "tariffs: {} (see tariffs --help)",
+                tariffs::batch::escape_controls(&msg)
+            ));
             ExitCode::from(2)
         }
         Err(Fail::Input(msg)) => {
-            say(&format!("tariffs: {msg}"));
+            say(&format!(
+                "tariffs: {}",
+                tariffs::batch::escape_controls(&msg)
+            ));
             ExitCode::from(2)
         }
     }
