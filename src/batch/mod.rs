@@ -471,7 +471,7 @@ pub use format::{
 pub use source::MAX_RECORD_BYTES;
 pub use stream::{
     escape_controls, for_message, price_csv, price_csv_threaded, price_csv_with, read_rows,
-    BatchError, BatchObserver, BatchSummary, InputRow, RowError, PROGRESS_EVERY,
+    BatchError, BatchObserver, BatchSummary, InputRow, RowError, MESSAGE_TEXT_MAX, PROGRESS_EVERY,
 };
 
 #[cfg(test)]

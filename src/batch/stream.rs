@@ -72,7 +72,7 @@ pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Text from the input as a message shows it: control characters escaped, and cut after
-/// [`MESSAGE_TEXT_MAX`](super::MESSAGE_TEXT_MAX) characters with the length of what is left out.
+/// [`MESSAGE_TEXT_MAX`] characters with the length of what is left out.
 pub fn for_message(text: &str) -> std::borrow::Cow<'_, str> {
     let text = escape_controls(text);
     match text.char_indices().nth(MESSAGE_TEXT_MAX) {
