@@ -57,7 +57,10 @@ pub const MESSAGE_TEXT_MAX: usize = 120;
 /// assert_eq!(escape_controls("Côte d'Ivoire"), "Côte d'Ivoire");
 /// ```
 pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    // Control characters are the bytes below 0x20, 0x7f, and U+0080 to U+009F (encoded
+    // 0xC2 0x80..0x9F): a text with none of those bytes has none.
+    let clean = |b: &u8| *b >= 0x20 && *b != 0x7f && *b != 0xc2;
+    if text.as_bytes().iter().all(clean) || !text.chars().any(char::is_control) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -262,7 +265,8 @@ pub fn price_csv_with(
 ///
 /// How a row is read and priced does not change what is written: plain CSV (no quote
 /// characters, no carriage return but before a line feed) is split by hand, anything else
-/// by the csv crate from the first block that is not plain; rows in the common form (a
+/// by a quote-aware reader (the csv crate's records, physical line numbers) from the first
+/// block that is not plain; rows in the common form (a
 /// partner the table knows, amounts with at most two decimals, rates with at most four,
 /// no in-transit or USMCA facts) are priced in integer cents with each partner's treatment
 /// computed once per span of dates between changes of the table, the rest through

@@ -456,6 +456,8 @@ fn a_bad_trade_figure_is_a_usage_error() {
     for args in [
         &["rate-from-trade", "--imports", "0", "--exports", "1"][..],
         &["rate-from-trade", "--imports", "-5", "--exports", "1"],
+        // Underscores are typos, as in every other number the tool reads.
+        &["rate-from-trade", "--imports", "1_000", "--exports", "1"],
     ] {
         let (code, err) = run(args);
         assert_eq!(code, Some(2), "{args:?}: {err}");

@@ -597,7 +597,17 @@ impl<W: Write> Reporter<W> {
                 self.console.has_rows = true;
                 self.console.line(&format!("tariffs: rejected {e}"))
             }
-            Some(w) => w.write_record(e.record()).map_err(std::io::Error::other),
+            Some(w) => {
+                // As `RowError::record`, with the fields borrowed where they need no escape.
+                let line = e.line.to_string();
+                let (id, value, reason) = (
+                    batch::escape_controls(&e.id),
+                    batch::escape_controls(&e.value),
+                    batch::escape_controls(&e.reason),
+                );
+                w.write_record([line.as_str(), &id, e.column.unwrap_or(""), &value, &reason])
+                    .map_err(std::io::Error::other)
+            }
         };
         if done.is_err() {
             self.failed = true;
@@ -1449,7 +1459,8 @@ pub fn rate_from_trade(rest: &[String]) -> Result<u8, Fail> {
         let v = args
             .value(name)
             .ok_or_else(|| Fail::Usage(format!("rate-from-trade needs --{name}")))?;
-        Decimal::from_str_exact(v).map_err(|_| Fail::Usage(format!("--{name} {v:?}: not a number")))
+        tariffs::money::parse_decimal(v)
+            .ok_or_else(|| Fail::Usage(format!("--{name} {v:?}: not a number")))
     };
     // Figures out of range are wrong arguments, not a rejected shipment.
     let f = tariffs::rate_from_trade(num("imports")?, num("exports")?)
