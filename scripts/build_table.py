@@ -146,7 +146,7 @@ FEE_CODES = {
 # Statutory basis of each fee, for rows whose notice was not found (the FY2027 rows).
 FEE_STATUTE = {
     "MPF": "19 U.S.C. 58c(a)(9)(A) (rate)",
-    "MPF_INFORMAL": "19 U.S.C. 58c(a)(10)(C)(i) (class 311)",
+    "MPF_INFORMAL": "19 CFR 24.23(b)(2)(i) (class 311, as the FY2024 row cites it)",
 }
 
 
@@ -199,9 +199,11 @@ def mpf_exempt_rows():
                        applies_to="usmca", effective_from=spi_from("S"), source=s["source"], note=s["note"]))
     il = rows["IL"]
     assert "irrespective" in il["note"], il
+    # The note gives the first entry date: "Exempt for entries on/after 1998-09-16".
+    il_from = re.search(r"entries on/after (\d{4}-\d\d-\d\d)", il["note"]).group(1)
     out.append(row(kind="mpf_exempt", code="IL", name="Products of Israel, claimed or not",
-                   applies_to="all", effective_from="1998-09-16", source=il["source"],
-                   note=il["note"] + " (effective_from: the note's 1998-09-16)"))
+                   applies_to="all", effective_from=il_from, source=il["source"],
+                   note=il["note"] + f" (effective_from: the note's {il_from})"))
     y = rows["Y"]
     assert "irrespective" in y["note"], y
     for code in y["countries"].split(";"):
@@ -210,7 +212,10 @@ def mpf_exempt_rows():
     return out
 
 
-TERRITORY_FROM = "2025-01-01"
+# The start of the table's window, as fees/fees.csv dates its HMF row ("effective_from is the
+# start of this table's window"): the status itself is long-standing.
+TERRITORY_FROM = next(r["effective_from"] for r in csv.DictReader(
+    open(os.path.join(DATA, "fees", "fees.csv"), encoding="utf-8")) if r["fee"] == "HMF")
 
 
 def territory_rows():
@@ -234,7 +239,8 @@ def territory_rows():
                                 "or other IEEPA duty (no source read settles it; peers split between 10% and 0%); "
                                 "duty-free entry under HTSUS General Note 3(a)(iv) has conditions of origin, content "
                                 "and direct shipment (19 CFR 7.3; CBP Form 3229 certificate of origin) that the tool "
-                                "does not check; " + window))
+                                "does not check; the Section 122 surcharge (not IEEPA) applies as the table's * "
+                                "rows say, no source read excluding them; " + window))
     return out
 
 

@@ -213,33 +213,39 @@ pub(crate) fn known_names() -> impl Iterator<Item = (&'static str, &'static str)
         .chain(ALIASES.iter().map(|&(n, c)| (n, c)))
 }
 
-/// The edit distance of two texts when it is at most `limit`, else `None`: the distance
-/// row by row, given up as soon as every cell of a row is past the limit (no cell of a later
-/// row can be less). No allocation for texts of up to 64 characters.
+/// The edit distance of two texts when it is at most `limit`, else `None`. Only the band of
+/// cells within `limit` of the diagonal can hold such a distance, so only it is computed, and
+/// the work stops as soon as every cell of a row is past the limit. No allocation for texts
+/// of up to 64 characters.
 pub(crate) fn edit_distance_within(a: &str, b: &str, limit: usize) -> Option<usize> {
-    let mut bb = ['\0'; 64];
-    let mut n = 0;
-    for c in b.chars() {
-        if n == bb.len() {
-            let d = edit_distance(a, b);
-            return (d <= limit).then_some(d);
-        }
-        bb[n] = c;
-        n += 1;
+    let (mut aa, mut bb) = (['\0'; 64], ['\0'; 64]);
+    let (Some(m), Some(n)) = (fill(&mut aa, a), fill(&mut bb, b)) else {
+        let d = edit_distance(a, b);
+        return (d <= limit).then_some(d);
+    };
+    if m.abs_diff(n) > limit {
+        return None;
     }
-    let b = &bb[..n];
-    let mut prev = [0usize; 65];
-    let mut cur = [0usize; 65];
-    for (j, p) in prev.iter_mut().enumerate().take(n + 1) {
+    let (a, b) = (&aa[..m], &bb[..n]);
+    const FAR: usize = usize::MAX / 2;
+    let mut prev = [FAR; 66];
+    let mut cur = [FAR; 66];
+    for (j, p) in prev.iter_mut().enumerate().take(n.min(limit) + 1) {
         *p = j;
     }
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        let mut best = cur[0];
-        for (j, &cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-            best = best.min(cur[j + 1]);
+    for i in 1..=m {
+        let lo = i.saturating_sub(limit).max(1);
+        let hi = (i + limit).min(n);
+        cur[lo - 1] = if lo == 1 { i } else { FAR };
+        let mut best = cur[lo - 1];
+        for j in lo..=hi {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let v = (prev[j - 1] + cost).min(prev[j] + 1).min(cur[j - 1] + 1);
+            cur[j] = v;
+            best = best.min(v);
+        }
+        if hi < n {
+            cur[hi + 1] = FAR;
         }
         if best > limit {
             return None;
@@ -248,6 +254,16 @@ pub(crate) fn edit_distance_within(a: &str, b: &str, limit: usize) -> Option<usi
     }
     let d = prev[n];
     (d <= limit).then_some(d)
+}
+
+/// The characters of `s` into `buf`, and their number; `None` when there are more than fit.
+fn fill(buf: &mut [char; 64], s: &str) -> Option<usize> {
+    let mut n = 0;
+    for c in s.chars() {
+        *buf.get_mut(n)? = c;
+        n += 1;
+    }
+    Some(n)
 }
 
 /// Levenshtein distance between two short strings, in characters.

@@ -14,7 +14,7 @@ use crate::{Date, HtsCode};
 #[non_exhaustive]
 pub enum Error {
     /// No partner of that code or name is known; `suggestions` holds the nearest names.
-    #[error("unknown partner {query:?}{}", did_you_mean(suggestions))]
+    #[error("unknown partner \"{}\"{}", shown(query), did_you_mean(suggestions))]
     UnknownPartner {
         /// What was asked for.
         query: String,
@@ -24,15 +24,16 @@ pub enum Error {
     /// The United States is not a trading partner of itself: `US`, and places the table puts
     /// in its customs territory (Puerto Rico).
     #[error(
-        "{query:?} is in the customs territory of the United States (HTSUS General Note 2: the \
-         States, the District of Columbia and Puerto Rico), not a trading partner"
+        "\"{}\" is in the customs territory of the United States (HTSUS General Note 2: the \
+         States, the District of Columbia and Puerto Rico), not a trading partner",
+        shown(query)
     )]
     DomesticOrigin {
         /// What was asked for.
         query: String,
     },
     /// The text is not an HTS code.
-    #[error("{value:?} is not an HTS code: {reason}")]
+    #[error("\"{}\" is not an HTS code: {reason}", shown(value))]
     InvalidHts {
         /// The text given.
         value: String,
@@ -52,28 +53,32 @@ pub enum Error {
         lines: usize,
     },
     /// The text is not a `YYYY-MM-DD` date, or the date does not exist.
-    #[error("{value:?} is not a date (expected YYYY-MM-DD)")]
+    #[error("\"{}\" is not a date (expected YYYY-MM-DD)", shown(value))]
     InvalidDate {
         /// The text given.
         value: String,
     },
     /// The text is not one of the exemption categories.
     #[error(
-        "{value:?} is not an exemption category (energy, critical_minerals, pharmaceuticals, \
-         semiconductors, lumber, copper, bullion, other)"
+        "\"{}\" is not an exemption category (energy, critical_minerals, pharmaceuticals, \
+         semiconductors, lumber, copper, bullion, other)",
+        shown(value)
     )]
     InvalidCategory {
         /// The text given.
         value: String,
     },
     /// The text is not a transport mode.
-    #[error("{value:?} is not a transport mode (ocean, air, land, mail, other)")]
+    #[error(
+        "\"{}\" is not a transport mode (ocean, air, land, mail, other)",
+        shown(value)
+    )]
     InvalidMode {
         /// The text given.
         value: String,
     },
     /// The text is not a two-letter partner code.
-    #[error("{value:?} is not a two-letter partner code")]
+    #[error("\"{}\" is not a two-letter partner code", shown(value))]
     InvalidCode {
         /// The text given.
         value: String,
@@ -127,6 +132,11 @@ pub enum Error {
         /// The entry date.
         date: Date,
     },
+}
+
+/// A value from the input as a message shows it: escaped, and shortened when long.
+fn shown(value: &str) -> std::borrow::Cow<'_, str> {
+    crate::batch::for_message(value)
 }
 
 fn did_you_mean(suggestions: &[String]) -> String {

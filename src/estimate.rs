@@ -578,6 +578,13 @@ impl RateTable {
             (None, Some(entry)) if formal => ad_valorem_fee(entry, value)?,
             (None, Some(entry)) => flat_fee(entry),
             (None, None) if formal => return Err(Error::NoFeeSchedule { fee: "MPF", date }),
+            // A table with informal fee rows but none for the date: a date outside them.
+            (None, None) if self.has_fee(FeeKind::MpfInformal) => {
+                return Err(Error::NoFeeSchedule {
+                    fee: "MPF_INFORMAL",
+                    date,
+                })
+            }
             (None, None) => no_fee(FeeOutcome::InformalEntry),
         };
         let hmf = match s.mode {

@@ -198,6 +198,7 @@ const C_SOURCE: usize = 17;
 const C_NOTE: usize = 18;
 
 pub(crate) fn parse(text: &str, origin: &str) -> Result<RateTable, LoadError> {
+    check_controls(text, origin)?;
     let mut records = Records::new(text);
     let mut header = Vec::new();
     records.next_into(&mut header);
@@ -278,6 +279,39 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<RateTable, LoadError> {
         }
     }
     build_table(origin, rates, exemptions, fees, programs, mpf_exemptions)
+}
+
+/// Refuses a table whose text holds a control character other than tab and the line ends,
+/// or a bidirectional control: the table's names and sources are shown on terminals.
+fn check_controls(text: &str, origin: &str) -> Result<(), LoadError> {
+    let suspect = |b: &u8| {
+        (*b < 0x20 && !matches!(*b, b'\t' | b'\n' | b'\r'))
+            || matches!(*b, 0x7f | 0xc2 | 0xd8 | 0xe2)
+    };
+    let Some(first) = text.as_bytes().iter().position(suspect) else {
+        return Ok(());
+    };
+    let rest = text.get(first..).unwrap_or_default();
+    let found = rest
+        .char_indices()
+        .find(|&(_, c)| !matches!(c, '\t' | '\n' | '\r') && crate::batch::stream_escaped(c));
+    match found {
+        None => Ok(()),
+        Some((at, c)) => {
+            let line = 1 + text.as_bytes()[..first + at]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            Err(LoadError::new(
+                origin,
+                line,
+                LoadErrorKind::Invalid(format!(
+                    "a control character (U+{:04X}) in the table's text",
+                    u32::from(c)
+                )),
+            ))
+        }
+    }
 }
 
 /// `s` without leading and trailing white space, as [`str::trim`], without its character

@@ -44,6 +44,17 @@ static ENACTED: LazyLock<Result<RateTable, LoadError>> =
 /// bounded by it.
 pub const MAX_TABLE_BYTES: usize = 256 << 20;
 
+fn too_long(origin: &str) -> LoadError {
+    LoadError::new(
+        origin,
+        0,
+        LoadErrorKind::Invalid(format!(
+            "longer than {} MiB, the most a table may be: not a rate table",
+            MAX_TABLE_BYTES >> 20
+        )),
+    )
+}
+
 /// The bundled schedules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Schedule {
@@ -825,6 +836,13 @@ impl RateTable {
         let origin = path.display().to_string();
         let file = std::fs::File::open(path)
             .map_err(|e| LoadError::new(&origin, 0, LoadErrorKind::Io(e.to_string())))?;
+        // A regular file too long is refused before it is read.
+        if file
+            .metadata()
+            .is_ok_and(|m| m.is_file() && m.len() > MAX_TABLE_BYTES as u64)
+        {
+            return Err(too_long(&origin));
+        }
         RateTable::load(file, &origin)
     }
 
@@ -846,14 +864,7 @@ impl RateTable {
             .read_to_end(&mut text)
             .map_err(|e| LoadError::new(origin, 0, LoadErrorKind::Io(e.to_string())))?;
         if text.len() > MAX_TABLE_BYTES {
-            return Err(LoadError::new(
-                origin,
-                0,
-                LoadErrorKind::Invalid(format!(
-                    "longer than {} MiB, the most a table may be: not a rate table",
-                    MAX_TABLE_BYTES >> 20
-                )),
-            ));
+            return Err(too_long(origin));
         }
         let text = String::from_utf8(text).map_err(|e| {
             LoadError::new(origin, 0, LoadErrorKind::Csv(format!("not UTF-8: {e}")))
@@ -904,6 +915,11 @@ impl RateTable {
     /// Every fee row, in table order.
     pub fn fees(&self) -> &[FeeEntry] {
         &self.fees
+    }
+
+    /// True when the table has a row of this fee (in force on some date).
+    pub fn has_fee(&self, kind: FeeKind) -> bool {
+        self.fees.iter().any(|f| f.kind == kind)
     }
 
     /// Every MPF exemption row, in table order.
@@ -1011,7 +1027,8 @@ impl RateTable {
     /// [`Error::UnknownPartner`] with up to three suggestions, or [`Error::DomesticOrigin`].
     pub fn partner(&self, query: &str) -> Result<Partner<'_>, Error> {
         let q = query.trim_ascii();
-        match self.resolve(q) {
+        let key = normalize(q);
+        match self.resolve(q, &key) {
             Some(code) => self.partner_by_code(code).map_err(|e| match e {
                 Error::DomesticOrigin { .. } => Error::DomesticOrigin {
                     query: query.to_string(),
@@ -1023,15 +1040,15 @@ impl RateTable {
                 suggestions: suggest(
                     self.suggest_index
                         .get_or_init(|| SuggestIndex::new(self.names())),
-                    &normalize(q),
+                    &key,
                 ),
             }),
         }
     }
 
     /// The code a query names: a two-letter code the table or ISO knows, an ISO alpha-3
-    /// code, or a name or alias.
-    fn resolve(&self, q: &str) -> Option<CountryCode> {
+    /// code, or a name or alias (`key`: the query normalized).
+    fn resolve(&self, q: &str, key: &str) -> Option<CountryCode> {
         if q.len() == 2 {
             if let Ok(code) = CountryCode::new(q) {
                 if self.rows_of(code).is_some()
@@ -1047,7 +1064,7 @@ impl RateTable {
                 return Some(code);
             }
         }
-        self.names().get(&normalize(q)).map(|(code, _)| *code)
+        self.names().get(key).map(|(code, _)| *code)
     }
 
     fn names(&self) -> &HashMap<String, (CountryCode, String)> {
@@ -1302,7 +1319,9 @@ impl RateTable {
 #[derive(Debug, Default)]
 struct SuggestIndex {
     /// (normalized name, character mask, code, name as written), by length.
-    names: Vec<(String, u32, CountryCode, String)>,
+    names: Vec<(String, u64, CountryCode, String)>,
+    /// The character counts of each name, by [`char_counts`].
+    counts: Vec<[u8; 32]>,
     /// A word of a normalized name, and the names that hold it.
     words: HashMap<String, Vec<usize>>,
 }
@@ -1317,6 +1336,7 @@ impl SuggestIndex {
             index
                 .names
                 .push((k.clone(), char_mask(k), *code, name.clone()));
+            index.counts.push(char_counts(k));
             for w in k.split(' ') {
                 index.words.entry(w.to_string()).or_default().push(i);
             }
@@ -1325,14 +1345,40 @@ impl SuggestIndex {
     }
 }
 
-/// One bit per character of `s` (its value modulo 32): one edit changes at most two bits
+/// How many characters of `s` fall in each of 32 classes (by value modulo 32, counts held
+/// at 255): one edit takes at most one from one class and adds at most one to another, so
+/// the larger of the surplus and the shortfall of two texts' counts bounds their edit
+/// distance from below.
+fn char_counts(s: &str) -> [u8; 32] {
+    let mut counts = [0u8; 32];
+    for c in s.chars() {
+        let slot = &mut counts[(u32::from(c) % 32) as usize];
+        *slot = slot.saturating_add(1);
+    }
+    counts
+}
+
+/// The lower bound of the edit distance that two texts' [`char_counts`] give.
+fn counts_bound(a: &[u8; 32], b: &[u8; 32]) -> usize {
+    let (mut surplus, mut shortfall) = (0usize, 0usize);
+    for (&x, &y) in a.iter().zip(b) {
+        surplus += usize::from(x.saturating_sub(y));
+        shortfall += usize::from(y.saturating_sub(x));
+    }
+    surplus.max(shortfall)
+}
+
+/// The most edits a suggested name may be from the query.
+const MAX_SUGGESTION_EDITS: usize = 4;
+
+/// One bit per character of `s` (its value modulo 64): one edit changes at most two bits
 /// of it, so half the bits two texts do not share bound their edit distance from below.
-fn char_mask(s: &str) -> u32 {
-    s.chars().fold(0, |m, c| m | 1 << (u32::from(c) % 32))
+fn char_mask(s: &str) -> u64 {
+    s.chars().fold(0, |m, c| m | 1 << (u32::from(c) % 64))
 }
 
 /// Up to three known names nearest a normalized query: names within an edit distance of a
-/// third of its length (at least 2), or holding it as a word, nearest first. Names that
+/// third of its length (at least 2, at most 4), or holding it as a word, nearest first. Names that
 /// cannot be near (by length, or by the characters they hold) are passed over without an
 /// edit distance, so that an unknown origin costs about a microsecond.
 fn suggest(index: &SuggestIndex, key: &str) -> Vec<String> {
@@ -1340,9 +1386,12 @@ fn suggest(index: &SuggestIndex, key: &str) -> Vec<String> {
     if key.len() <= 3 {
         return Vec::new();
     }
-    let limit = (key.chars().count() / 3).max(2);
+    // Four edits at most: beyond that a "near" name is no typo, and the search would cost
+    // an edit distance against nearly every name for a long query.
+    let limit = (key.chars().count() / 3).clamp(2, MAX_SUGGESTION_EDITS);
     let len = key.len();
     let mask = char_mask(key);
+    let counts = char_counts(key);
     let holding: &[usize] = index.words.get(key).map_or(&[], Vec::as_slice);
     let mut scored: Vec<(usize, &str, CountryCode)> = holding
         .iter()
@@ -1356,7 +1405,13 @@ fn suggest(index: &SuggestIndex, key: &str) -> Vec<String> {
         if k.len() > len + limit {
             break;
         }
-        if holding.contains(&i) || ((mask ^ kmask).count_ones() as usize).div_ceil(2) > limit {
+        if holding.contains(&i)
+            || ((mask ^ kmask).count_ones() as usize).div_ceil(2) > limit
+            || index
+                .counts
+                .get(i)
+                .is_none_or(|c| counts_bound(&counts, c) > limit)
+        {
             continue;
         }
         if let Some(d) = edit_distance_within(key, k, limit) {
@@ -1434,43 +1489,53 @@ pub(crate) fn check_periods(
 
 /// Fills in the figures fee rows leave blank from the latest earlier row of the same fee
 /// that has them (a blank minimum, maximum or flat amount: figures not in the sourced data,
-/// as the FY2027 MPF limits), with the note every entry priced with them carries.
+/// as the FY2027 MPF limits), with the note every entry priced with them carries. Rows are
+/// taken in date order, so a figure carried into one row carries on into the next (FY2028
+/// blank too: still the FY2026 figure, said so).
 fn carry_fee_figures(fees: &mut [FeeEntry]) {
-    for i in 0..fees.len() {
-        let (kind, from) = (fees[i].kind, fees[i].from);
-        let Some(from) = from else { continue };
-        let earlier = fees
-            .iter()
-            .filter(|f| f.kind == kind && f.from.is_some_and(|d| d < from))
-            .max_by_key(|f| f.from);
-        let Some(e) = earlier else { continue };
-        let e = (e.min, e.max, e.flat, e.line, e.from);
-        let f = &mut fees[i];
-        let take =
-            |own: Option<Decimal>, theirs: Option<Decimal>| own.is_none() && theirs.is_some();
-        if !(take(f.min, e.0) || take(f.max, e.1) || take(f.flat, e.2)) {
-            continue;
+    let fy = |d: Option<Date>| {
+        d.map(|d| format!("FY{}", d.fiscal_year()))
+            .unwrap_or_default()
+    };
+    for kind in FeeKind::ALL {
+        let mut order: Vec<usize> = (0..fees.len())
+            .filter(|&i| fees[i].kind == kind && fees[i].from.is_some())
+            .collect();
+        order.sort_by_key(|&i| fees[i].from);
+        // The figures in force so far, each with the row (line, start) it was read from.
+        type Figure = Option<(Decimal, u64, Option<Date>)>;
+        let mut last: [Figure; 3] = [None, None, None];
+        for i in order {
+            let f = &mut fees[i];
+            let own = [f.min, f.max, f.flat];
+            let mut used = own.map(|v| v.map(|v| (v, f.line, f.from)));
+            let mut from: Option<(u64, Option<Date>)> = None;
+            for (slot, before) in used.iter_mut().zip(&last) {
+                if slot.is_none() {
+                    if let Some(b) = before {
+                        *slot = Some(*b);
+                        from = from.or(Some((b.1, b.2)));
+                    }
+                }
+            }
+            if let Some((line, start)) = from {
+                let what = if kind.is_flat() { "amount" } else { "limits" };
+                f.carried = Some(Carried {
+                    min: used[0].map(|v| v.0),
+                    max: used[1].map(|v| v.0),
+                    flat: used[2].map(|v| v.0),
+                    from_line: line,
+                    note: format!(
+                        "{} {} {what} not in the table: {} {what} used",
+                        fy(f.from),
+                        kind.as_str(),
+                        fy(start)
+                    ),
+                });
+            }
+            last = used;
         }
-        let what = if kind.is_flat() { "amount" } else { "limits" };
-        let label = |d: Option<Date>| d.map(fiscal_year).unwrap_or_default();
-        f.carried = Some(Carried {
-            min: f.min.or(e.0),
-            max: f.max.or(e.1),
-            flat: f.flat.or(e.2),
-            from_line: e.3,
-            note: format!(
-                "{} {} {what} not in the table: {} {what} used",
-                label(Some(from)),
-                kind.as_str(),
-                label(e.4)
-            ),
-        });
     }
-}
-
-/// The US government's fiscal year of a date (from 1 October): `FY2027` for 2026-10-01.
-fn fiscal_year(d: Date) -> String {
-    format!("FY{}", d.year() + u16::from(d.month() >= 10))
 }
 
 pub(crate) fn build_table(
@@ -1705,7 +1770,7 @@ mod tests {
         if key.len() <= 3 {
             return Vec::new();
         }
-        let limit = (key.chars().count() / 3).max(2);
+        let limit = (key.chars().count() / 3).clamp(2, MAX_SUGGESTION_EDITS);
         let mut scored: Vec<(usize, &str, CountryCode)> = names
             .iter()
             .filter_map(|(k, (code, name))| {

@@ -184,8 +184,9 @@ struct Treatment<'t> {
     /// True when the partner's goods pay no MPF whatever their claim (19 U.S.C. 58c(b)).
     mpf_exempt: bool,
     mpf: Option<Fee>,
-    /// The flat MPF of an informal entry (0 when the table has none).
-    mpf_informal: i64,
+    /// The flat MPF of an informal entry (0 when the table has no informal fee rows; `None`
+    /// when it has some but none for these dates: the general path names the error).
+    mpf_informal: Option<i64>,
     /// Whether the formal and informal MPF figures are carried from an earlier row.
     mpf_carried: [bool; 2],
     /// The MPF's minimum and maximum as the output writes them (most entries pay one).
@@ -233,10 +234,13 @@ impl<'t> Treatment<'t> {
         let mut rate_text = Vec::with_capacity(8);
         push_pct_e4(&mut rate_text, rate_e4.unsigned_abs());
         let mpf = fee(FeeKind::Mpf)?;
-        let informal = table.fee(FeeKind::MpfInformal, Some(date));
-        let mpf_informal = match informal.and_then(|f| f.figures().2) {
-            Some(flat) => cents_of(flat)?,
-            None => 0,
+        let mpf_informal = match table.fee(FeeKind::MpfInformal, Some(date)) {
+            Some(f) => match f.figures().2 {
+                Some(flat) => Some(cents_of(flat)?),
+                None => Some(0),
+            },
+            None if table.has_fee(FeeKind::MpfInformal) => None,
+            None => Some(0),
         };
         let carried = |kind| {
             table
@@ -246,7 +250,7 @@ impl<'t> Treatment<'t> {
         let mpf_carried = [
             carried(FeeKind::Mpf),
             // A blank informal amount with none before it charges nothing, carries nothing.
-            mpf_informal > 0 && carried(FeeKind::MpfInformal),
+            mpf_informal.is_some_and(|m| m > 0) && carried(FeeKind::MpfInformal),
         ];
         let limit = |l: Option<i64>| {
             let mut text = Vec::new();
@@ -665,7 +669,7 @@ impl<'t> FastPricer<'t> {
         } else if formal {
             t.mpf?.on(r.cents)
         } else {
-            t.mpf_informal
+            t.mpf_informal?
         };
         let carried = !t.mpf_exempt && t.mpf_carried[usize::from(!formal)];
         let hmf = if r.ocean { t.hmf?.on(r.cents) } else { 0 };

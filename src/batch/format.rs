@@ -98,18 +98,36 @@ impl Layout {
         }
     }
 
-    /// The columns of [`OUTPUT_COLUMNS`] the layout writes (all but for a selection), or
-    /// `None` for a layout of other columns.
+    /// The columns of [`OUTPUT_COLUMNS`] the layout writes (all but for a selection), for
+    /// the batch's fast path, which writes those; `None` for a layout of other columns
+    /// (with `notes`, the refunds).
     pub(super) fn landed_cost_columns(self) -> Option<ColumnSet> {
         match self {
             Layout::LandedCost => Some(ColumnSet::ALL),
-            Layout::Select(set) => Some(set),
-            Layout::Refunds => None,
+            Layout::Select(set) if !set.has_notes() => Some(set),
+            Layout::Select(_) | Layout::Refunds => None,
         }
     }
 }
 
-/// A choice of columns of [`OUTPUT_COLUMNS`], written in their order there.
+/// The landed-cost columns a choice may name: [`OUTPUT_COLUMNS`], then `notes` (how the row
+/// was treated: MPF exemptions, fee figures carried forward, readings, program exclusions;
+/// as the refunds layout's `notes`), which the default layout leaves out.
+pub const SELECTABLE_COLUMNS: [&str; 34] = {
+    let mut all = [""; 34];
+    let mut i = 0;
+    while i < OUTPUT_COLUMNS.len() {
+        all[i] = OUTPUT_COLUMNS[i];
+        i += 1;
+    }
+    all[33] = "notes";
+    all
+};
+
+/// The index of the `notes` column in [`SELECTABLE_COLUMNS`].
+const NOTES: usize = 33;
+
+/// A choice of columns of [`SELECTABLE_COLUMNS`], written in their order there.
 ///
 /// ```
 /// use tariffs::batch::ColumnSet;
@@ -122,17 +140,22 @@ impl Layout {
 pub struct ColumnSet(u64);
 
 impl ColumnSet {
-    /// Every column.
+    /// Every column of the default layout ([`OUTPUT_COLUMNS`]).
     pub const ALL: ColumnSet = ColumnSet((1 << OUTPUT_COLUMNS.len()) - 1);
 
-    /// True when the set has the column at this index of [`OUTPUT_COLUMNS`].
+    /// True when the set has the column at this index of [`SELECTABLE_COLUMNS`].
     pub fn contains(self, index: usize) -> bool {
         index < 64 && self.0 & (1 << index) != 0
     }
 
+    /// True when the set has the `notes` column.
+    pub fn has_notes(self) -> bool {
+        self.contains(NOTES)
+    }
+
     /// The names of the columns, in output order.
     pub fn names(self) -> Vec<&'static str> {
-        OUTPUT_COLUMNS
+        SELECTABLE_COLUMNS
             .iter()
             .enumerate()
             .filter(|&(i, _)| self.contains(i))
@@ -148,19 +171,21 @@ impl ColumnSet {
 impl std::str::FromStr for ColumnSet {
     type Err = String;
 
-    /// Column names separated by commas, or `all`.
+    /// Column names separated by commas; `all` stands for the default layout's columns
+    /// (`all,notes` adds the notes).
     fn from_str(s: &str) -> Result<ColumnSet, String> {
-        if s.trim() == "all" {
-            return Ok(ColumnSet::ALL);
-        }
         let mut bits = 0u64;
         for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-            match OUTPUT_COLUMNS.iter().position(|&c| c == name) {
+            if name == "all" {
+                bits |= ColumnSet::ALL.0;
+                continue;
+            }
+            match SELECTABLE_COLUMNS.iter().position(|&c| c == name) {
                 Some(i) => bits |= 1 << i,
                 None => {
                     return Err(format!(
                         "unknown column {name:?}; the columns are {}",
-                        OUTPUT_COLUMNS.join(",")
+                        SELECTABLE_COLUMNS.join(",")
                     ))
                 }
             }
@@ -978,7 +1003,8 @@ pub fn format_record(
     buf.clear();
     buf.mask = match layout {
         Layout::Select(set) => set.bits(),
-        _ => u64::MAX,
+        Layout::LandedCost => ColumnSet::ALL.bits(),
+        Layout::Refunds => u64::MAX,
     };
     let partner = c.reciprocal.partner_rate.partner;
     buf.str(id);
@@ -1015,6 +1041,11 @@ pub fn format_record(
                 program_cells(buf, c, p, false);
             }
             buf.money(c.ieepa_duty);
+            if buf.mask & (1 << NOTES) != 0 {
+                buf.str(&notes(s, c));
+            } else {
+                buf.empty();
+            }
         }
         Layout::Refunds => {
             match s.loaded {

@@ -464,9 +464,12 @@ mod format;
 mod source;
 mod stream;
 
+pub(crate) use stream::escaped as stream_escaped;
+
 pub use format::{
     basis_field, exemption_fields, fmt_money, fmt_pct, format_record, notes, output_record,
     refund_record, ColumnSet, Layout, RecordBuf, ERROR_COLUMNS, OUTPUT_COLUMNS, REFUND_COLUMNS,
+    SELECTABLE_COLUMNS,
 };
 pub use source::MAX_RECORD_BYTES;
 pub use stream::{

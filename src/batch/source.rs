@@ -22,9 +22,11 @@ pub(super) const BLOCK: usize = 1 << 16;
 /// Bytes asked of the input per read.
 const READ: usize = 1 << 16;
 
-/// The longest record any reader of user CSV accepts, in bytes (1 MiB). A longer one (a
-/// file without line breaks, `/dev/zero`, a quote never closed) stops the batch with
-/// [`BatchError::RecordTooLong`] instead of growing memory without bound.
+/// The longest record any reader of user CSV is sure to accept, in bytes (1 MiB). Once more
+/// than this much of a record is held without its end (a file without line breaks,
+/// `/dev/zero`, a quote never closed), the batch stops with [`BatchError::RecordTooLong`]
+/// instead of growing memory without bound; a record whose end arrives in the read that
+/// passes the mark (at most 64 KiB more) is still taken.
 pub const MAX_RECORD_BYTES: usize = 1 << 20;
 
 /// What the input holds next.
@@ -60,6 +62,8 @@ pub(super) struct Rest<R> {
     /// The 1-based line at `pos`.
     line: u64,
     eof: bool,
+    /// True until the start of the input has been looked at for a byte order mark.
+    strip_bom: bool,
     /// Scratch for a quoted field with doubled quotes.
     field: Vec<u8>,
 }
@@ -77,17 +81,28 @@ impl<R: Read> Rest<R> {
     /// A reader of `held` (bytes already read, starting on line `line`) and then `input`. At
     /// the start of the input (`at_start`) a UTF-8 byte order mark is dropped, as the csv
     /// crate drops it.
-    pub(super) fn new(mut held: Vec<u8>, input: R, line: u64, at_start: bool) -> Rest<R> {
-        if at_start && held.starts_with(b"\xEF\xBB\xBF") {
-            held.drain(..3);
-        }
-        Rest {
+    pub(super) fn new(held: Vec<u8>, input: R, line: u64, at_start: bool) -> Rest<R> {
+        let mut rest = Rest {
             input,
             buf: held,
             pos: 0,
             line,
             eof: false,
+            strip_bom: at_start,
             field: Vec::new(),
+        };
+        rest.drop_bom();
+        rest
+    }
+
+    /// Drops a byte order mark at the start of the input, once three bytes (or the end) are
+    /// there to tell.
+    fn drop_bom(&mut self) {
+        if self.strip_bom && (self.buf.len() >= 3 || self.eof) {
+            if self.buf.starts_with(b"\xEF\xBB\xBF") {
+                self.buf.drain(..3);
+            }
+            self.strip_bom = false;
         }
     }
 
@@ -99,7 +114,7 @@ impl<R: Read> Rest<R> {
         self.buf.drain(..self.pos);
         self.pos = 0;
         self.buf.reserve(READ);
-        match self
+        let more = match self
             .input
             .by_ref()
             .take(READ as u64)
@@ -107,11 +122,13 @@ impl<R: Read> Rest<R> {
         {
             Ok(0) => {
                 self.eof = true;
-                Ok(false)
+                false
             }
-            Ok(_) => Ok(true),
-            Err(e) => Err(BatchError::Read(e.to_string())),
-        }
+            Ok(_) => true,
+            Err(e) => return Err(BatchError::Read(e.to_string())),
+        };
+        self.drop_bom();
+        Ok(more)
     }
 
     /// Reads the next record into `rec`, its position set to the line it starts on; false at

@@ -48,8 +48,9 @@ impl RowError {
 pub const MESSAGE_TEXT_MAX: usize = 120;
 
 /// Text from the input with every control character (escape sequences, carriage returns,
-/// line feeds, ...) written as `\u{1b}`, so that no input can move a terminal's cursor,
-/// change its colours or forge a line of output. Other text is as it is.
+/// line feeds, ...) and every bidirectional control written as `\u{1b}`, so that no input
+/// can move a terminal's cursor, change its colours, reorder what it shows or forge a line
+/// of output. Other text is as it is.
 ///
 /// ```
 /// use tariffs::batch::escape_controls;
@@ -58,20 +59,29 @@ pub const MESSAGE_TEXT_MAX: usize = 120;
 /// ```
 pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
     // Control characters are the bytes below 0x20, 0x7f, and U+0080 to U+009F (encoded
-    // 0xC2 0x80..0x9F): a text with none of those bytes has none.
-    let clean = |b: &u8| *b >= 0x20 && *b != 0x7f && *b != 0xc2;
-    if text.as_bytes().iter().all(clean) || !text.chars().any(char::is_control) {
+    // 0xC2 0x80..0x9F); the bidirectional controls are encoded from 0xD8 (U+061C) and 0xE2
+    // (U+200E to U+2069): a text with none of those bytes has none.
+    let clean = |b: &u8| *b >= 0x20 && !matches!(*b, 0x7f | 0xc2 | 0xd8 | 0xe2);
+    if text.as_bytes().iter().all(clean) || !text.chars().any(escaped) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if c.is_control() {
+        if escaped(c) {
             out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
         } else {
             out.push(c);
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// True for the characters [`escape_controls`] escapes: control characters, and the
+/// bidirectional controls that reorder what a terminal shows (U+061C, U+200E, U+200F,
+/// U+202A to U+202E, U+2066 to U+2069).
+pub(crate) fn escaped(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Text from the input as a message shows it: control characters escaped, and cut after
@@ -89,8 +99,8 @@ pub fn for_message(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 impl std::fmt::Display for RowError {
-    /// One line for a terminal: the id, value and reason escaped and shortened
-    /// ([`for_message`]).
+    /// One line for a terminal: the id and value escaped and shortened ([`for_message`]),
+    /// the reason escaped (the values it quotes are shortened where it is made).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "line {}", self.line)?;
         if !self.id.is_empty() {
@@ -99,7 +109,7 @@ impl std::fmt::Display for RowError {
         if let Some(c) = self.column {
             write!(f, ", column {c} \"{}\"", for_message(&self.value))?;
         }
-        write!(f, ": {}", for_message(&self.reason))
+        write!(f, ": {}", escape_controls(&self.reason))
     }
 }
 

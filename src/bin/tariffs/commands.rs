@@ -147,7 +147,7 @@ pub fn estimate(rest: &[String]) -> Result<u8, Fail> {
                 "tariffs: --{} \"{}\": {}",
                 flag_name(e.field),
                 batch::for_message(&e.value),
-                batch::for_message(&e.reason)
+                batch::escape_controls(&e.reason)
             ));
             Ok(1)
         }
@@ -629,6 +629,37 @@ impl<W: Write> Reporter<W> {
 
     /// Writes out the report: puts `--errors FILE` in place, flushes standard error. Losing
     /// rejected rows is an output failure; losing notes is not.
+    /// Writes the error report out (flushed and synced), not yet in place: `finish` then
+    /// only puts it in place.
+    fn prepare(self) -> Result<Reporter<W>, Fail> {
+        let Reporter {
+            console,
+            file,
+            progress,
+            failed,
+        } = self;
+        let Some(w) = file else {
+            return Ok(Reporter {
+                console,
+                file: None,
+                progress,
+                failed,
+            });
+        };
+        let name = w.get_ref().name().to_string();
+        let mut out = w
+            .into_inner()
+            .map_err(|e| Fail::Input(format!("cannot write {name}: {}", e.error())))?;
+        out.prepare().map_err(Fail::Input)?;
+        // The report, written whole, back behind a writer that will write nothing more.
+        Ok(Reporter {
+            console,
+            file: Some(Box::new(csv::Writer::from_writer(out))),
+            progress,
+            failed,
+        })
+    }
+
     fn finish(self) -> Result<(), Fail> {
         let Reporter {
             mut console, file, ..
@@ -744,10 +775,14 @@ fn run_batch(args: &Args, cmd: &str, schedule: Schedule, layout: Layout) -> Resu
     let _ = reporter.console.finish();
     let summary = result.map_err(|e| {
         // A write error is the output's or the error report's: name the one that failed.
+        let cause = match &e {
+            BatchError::Write(io) => io.to_string(),
+            e => e.to_string(),
+        };
         if output.failed() {
-            Fail::Input(format!("cannot write {}: {e}", output.name()))
+            Fail::Input(format!("cannot write {}: {cause}", output.name()))
         } else if reporter.failed {
-            Fail::Input(format!("cannot write {}: {e}", reporter.errors_name()))
+            Fail::Input(format!("cannot write {}: {cause}", reporter.errors_name()))
         } else {
             Fail::Input(format!("{path}: {e}"))
         }
@@ -760,6 +795,10 @@ fn run_batch(args: &Args, cmd: &str, schedule: Schedule, layout: Layout) -> Resu
         say("tariffs: stopped at the first rejected row (--strict)");
         return Ok(1);
     }
+    // Both files are written out whole before either is put in place: a report that cannot
+    // be written leaves the output that was there untouched too.
+    let reporter = reporter.prepare()?;
+    output.prepare().map_err(Fail::Input)?;
     output.commit().map_err(Fail::Input)?;
     reporter.finish()?;
     print_summary(&summary);
@@ -905,6 +944,7 @@ pub fn exempt_share(rest: &[String]) -> Result<u8, Fail> {
         BatchError::MissingColumn("origin") => {
             Fail::Usage("exempt-share needs --origin, or an origin column in the input".into())
         }
+        BatchError::Write(e) => Fail::Input(format!("cannot write {}: {e}", errors.errors_name())),
         e => Fail::Input(format!("{path}: {e}")),
     })?;
     errors.finish()?;

@@ -173,6 +173,20 @@ impl Output {
         self.failed
     }
 
+    /// Flushes, and for a file syncs it to disk, without putting it in place yet; the error
+    /// names the output as typed.
+    pub fn prepare(&mut self) -> Result<(), String> {
+        let done = match &mut self.sink {
+            Sink::Stdout(w) => w.flush(),
+            Sink::Direct(w) => w.flush(),
+            Sink::File { file, .. } => file.flush().and_then(|()| file.get_ref().sync_all()),
+        };
+        if done.is_err() {
+            self.failed = true;
+        }
+        done.map_err(|e| format!("cannot write {}: {e}", self.name))
+    }
+
     /// Flushes and, for a file, puts it in place; the error names the output as typed.
     pub fn commit(&mut self) -> Result<(), String> {
         let done = match &mut self.sink {
