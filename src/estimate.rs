@@ -446,7 +446,8 @@ impl RateTable {
     /// # Errors
     ///
     /// [`Error::OutOfRange`] for a value, freight or insurance that is negative or above
-    /// [`MAX_AMOUNT`](crate::money::MAX_AMOUNT), an MFN rate outside
+    /// [`MAX_AMOUNT`](crate::money::MAX_AMOUNT), a value above $2,500 declared an informal
+    /// entry, an MFN rate outside
     /// 0 to 1000, or a US-content share outside 0 to 1; [`Error::UnknownPartner`];
     /// [`Error::AmbiguousHts`]; [`Error::NoFeeSchedule`] when a formal entry's date has no
     /// MPF row; [`Error::Overflow`].
@@ -559,6 +560,14 @@ impl RateTable {
             *slot = self.program_duty(program, s, date, loaded)?;
         }
 
+        if s.entry_type == Some(EntryType::Informal) && value > INFORMAL_ENTRY_LIMIT {
+            // Informal entry is for shipments of $2,500 or less (19 CFR 143.21).
+            return Err(Error::OutOfRange {
+                field: "customs_value",
+                value,
+                expected: "at most 2500 for an informal entry (19 CFR 143.21); make it formal",
+            });
+        }
         let formal = match s.entry_type {
             Some(t) => t == EntryType::Formal,
             None => value > INFORMAL_ENTRY_LIMIT,

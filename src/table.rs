@@ -859,10 +859,34 @@ impl RateTable {
     /// Reads at most [`MAX_TABLE_BYTES`] of table text and parses it.
     fn load(reader: impl Read, origin: &str) -> Result<RateTable, LoadError> {
         let mut text = Vec::new();
-        reader
-            .take(MAX_TABLE_BYTES as u64 + 1)
-            .read_to_end(&mut text)
-            .map_err(|e| LoadError::new(origin, 0, LoadErrorKind::Io(e.to_string())))?;
+        let mut reader = reader.take(MAX_TABLE_BYTES as u64 + 1);
+        // Read a MiB at a time: input with no line break for that long (`/dev/zero`) is
+        // refused at once, with memory flat.
+        let mut line_start = 0;
+        loop {
+            let before = text.len();
+            let n = reader
+                .by_ref()
+                .take(1 << 20)
+                .read_to_end(&mut text)
+                .map_err(|e| LoadError::new(origin, 0, LoadErrorKind::Io(e.to_string())))?;
+            if let Some(i) = memchr::memrchr(b'\n', &text[before..]) {
+                line_start = before + i + 1;
+            }
+            if text.len() - line_start > crate::batch::MAX_RECORD_BYTES {
+                let line = 1 + memchr::memchr_iter(b'\n', &text).count() as u64;
+                return Err(LoadError::new(
+                    origin,
+                    line,
+                    LoadErrorKind::Csv(
+                        "a record longer than 1 MiB (no line break): not a rate table".into(),
+                    ),
+                ));
+            }
+            if n == 0 {
+                break;
+            }
+        }
         if text.len() > MAX_TABLE_BYTES {
             return Err(too_long(origin));
         }

@@ -18,7 +18,7 @@ use tariffs::{Program, RateTable, Schedule};
 
 /// What one-at-a-time pricing makes of an input: the output bytes, the rejected rows and
 /// the summary's counts and totals.
-fn one_at_a_time(table: &RateTable, input: &[u8]) -> (Vec<u8>, Vec<RowError>, BatchSummary) {
+pub fn one_at_a_time(table: &RateTable, input: &[u8]) -> (Vec<u8>, Vec<RowError>, BatchSummary) {
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record(OUTPUT_COLUMNS).expect("header");
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);

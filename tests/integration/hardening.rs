@@ -418,10 +418,28 @@ fn input_without_line_breaks_is_refused_with_memory_bounded() {
         matches!(r, Err(BatchError::RecordTooLong { line: 1 })),
         "{r:?}"
     );
-    // A table: refused once more than MAX_TABLE_BYTES is read.
-    let e = within(120, || RateTable::from_reader(Endless(false)).map(|_| ()))
+    // An unclosed quote through exempt-share's reader (the quote-aware one).
+    let r = within(60, || {
+        read_rows(Endless(true), &[Field::Value], &mut Vec::new(), |_| Ok(())).map(|_| ())
+    });
+    assert!(
+        matches!(r, Err(BatchError::RecordTooLong { line: 1 })),
+        "{r:?}"
+    );
+    // A table without line breaks: refused once a MiB of it is read.
+    let e = within(60, || RateTable::from_reader(Endless(false)).map(|_| ()))
         .expect_err("endless table");
+    assert!(e.to_string().contains("no line break"), "{e}");
+    // A table file longer than MAX_TABLE_BYTES is refused before it is read.
+    let dir = std::env::temp_dir().join(format!("tariffs-big-table-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let big = dir.join("big.csv");
+    let f = std::fs::File::create(&big).expect("file");
+    f.set_len(tariffs::MAX_TABLE_BYTES as u64 + 1)
+        .expect("sparse file");
+    let e = RateTable::from_path(&big).expect_err("too long");
     assert!(e.to_string().contains("256 MiB"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn dec(s: &str) -> rust_decimal::Decimal {
@@ -671,5 +689,261 @@ fn echoed_input_is_escaped_and_long_values_shortened_on_the_terminal() {
         .collect();
     assert_eq!(&rows[0][1], "\\u{1b}[2J\\u{1b}[31mevil");
     assert_eq!(rows[1][3].len(), big.len());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_failed_error_report_leaves_the_output_untouched() {
+    let dir = std::env::temp_dir().join(format!("tariffs-twophase-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let out = dir.join("out.csv");
+    std::fs::write(&out, "OLD\n").expect("old output");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_tariffs"))
+        .arg("batch")
+        .arg(crate::data("shipments_bad.csv"))
+        .arg("-o")
+        .arg(&out)
+        .args(["--errors", "/dev/full"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&out).expect("output"), "OLD\n");
+    let left: Vec<_> = std::fs::read_dir(&dir).expect("dir").collect();
+    assert_eq!(left.len(), 1, "only the old output is there");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn entries_outside_the_fee_rows_and_impossible_informal_entries_are_errors() {
+    let t = RateTable::enacted();
+    for d in ["2023-09-30", "2027-10-01"] {
+        let s = Shipment::new(code("KZ"), dec("900")).entry_date(date(d));
+        let e = t.landed_cost(&s).expect_err("no informal fee row");
+        assert!(
+            e.to_string().contains("MPF_INFORMAL") && e.to_string().contains(d),
+            "{e}"
+        );
+    }
+    // The batch gives the same, on both paths.
+    let input = "id,origin,value,date\na,KZ,900.00,2023-09-30\nb,KZ,\"900\",2023-09-30\nc,KZ,900.00,2024-09-30\n";
+    let (errors, priced) = outcome(input, Layout::LandedCost, 1);
+    assert_eq!(errors.len(), 2);
+    assert_eq!(priced, ["c"]);
+    // An informal entry is for $2,500 or less.
+    let s = Shipment::new(code("KZ"), dec("100000")).entry_type(tariffs::EntryType::Informal);
+    let e = t.landed_cost(&s).expect_err("informal above the limit");
+    assert!(e.to_string().contains("informal entry"), "{e}");
+}
+
+#[test]
+fn control_characters_in_a_table_are_refused_and_bidi_controls_escaped() {
+    let table = "kind,code,name,rate_pct,basis,effective_from,source\nrate,*,Kaz\x1b[2Jakhstan,10,baseline,2025-04-05,x\n";
+    let e = RateTable::parse(table, "t").expect_err("escape in a table");
+    assert!(e.to_string().contains("U+001B") && e.line() == 2, "{e}");
+    let table = "kind,code,name,rate_pct,basis,effective_from,source\nrate,*,All,10,baseline,2025-04-05,src\u{202e}gnp\n";
+    assert!(RateTable::parse(table, "t").is_err());
+    assert_eq!(
+        tariffs::batch::escape_controls("ab\u{202e}cd"),
+        "ab\\u{202e}cd"
+    );
+    // A tab and quoted line breaks in a note are text, not controls to refuse.
+    let table = "kind,code,name,rate_pct,basis,effective_from,source,note\nrate,*,All,10,baseline,2025-04-05,src,\"a\tb\nc\"\n";
+    assert!(RateTable::parse(table, "t").is_ok());
+}
+
+#[test]
+fn the_quote_aware_reader_handles_marks_and_long_records() {
+    // A UTF-8 export with every field quoted, after a byte order mark.
+    let mut seen = Vec::new();
+    read_rows(
+        "\u{feff}\"value\",\"hts\"\r\n\"100\",\"2709.00.20\"\r\n".as_bytes(),
+        &[Field::Value],
+        &mut Vec::new(),
+        |row| {
+            seen.push(row.map(|r| r.get(Field::Value).to_string()).ok());
+            Ok(())
+        },
+    )
+    .expect("a quoted header after a byte order mark");
+    assert_eq!(seen, [Some("100".to_string())]);
+    // A record longer than one read (64 KiB), its quoted field cut across refills, with
+    // doubled quotes at every offset.
+    let long: String = (0..300_000)
+        .map(|i| if i % 997 == 0 { "\"\"" } else { "x" })
+        .collect();
+    let input = format!("\"id\",origin,value\n\"{long}\",KZ,100\n\"b\",KZ,x\n");
+    let (r, errors, out) = batch(&input, Layout::LandedCost, 1);
+    let s = r.expect("batch");
+    assert_eq!((s.priced, s.rejected), (1, 1));
+    assert_eq!(errors[0].line, 3);
+    let first: csv::StringRecord = csv::Reader::from_reader(out.as_bytes())
+        .records()
+        .next()
+        .expect("a row")
+        .expect("record");
+    assert_eq!(&first[0], long.replace("\"\"", "\"").as_str());
+}
+
+#[test]
+fn the_notes_column_tells_why_when_asked_for() {
+    let set: tariffs::batch::ColumnSet = "id,mpf,notes".parse().expect("columns");
+    let input = "id,origin,value,date,usmca\nca,CA,10000,2025-11-03,yes\nfy,KZ,10000,2026-11-03,\nkz,KZ,10000,2025-11-03,\n";
+    let (r, _, out) = batch(input, Layout::Select(set), 2);
+    r.expect("batch");
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(out.as_bytes())
+        .records()
+        .map(|r| r.expect("row"))
+        .collect();
+    assert!(
+        rows[0][2].contains("MPF not charged: USMCA"),
+        "{:?}",
+        &rows[0]
+    );
+    assert!(
+        rows[1][2].contains("FY2027 MPF limits not in the table"),
+        "{:?}",
+        &rows[1]
+    );
+    assert_eq!(&rows[2][2], "");
+    // The default layout keeps its 33 columns.
+    let (_, _, out) = batch(input, Layout::LandedCost, 1);
+    assert_eq!(out.lines().next().map(|h| h.split(',').count()), Some(33));
+}
+
+#[test]
+fn blank_figures_carry_on_through_several_years() {
+    let fy2028 = "fee,MPF,MPF FY2028,0.3464,,,,,,,,,,2027-10-01,2028-10-01,,,19 U.S.C. 58c(a)(9)(A),test row\n";
+    let text = format!("{}{fy2028}", tariffs::ENACTED_CSV);
+    let t = RateTable::parse(&text, "mine").expect("table");
+    let s = Shipment::new(code("KZ"), dec("10000000")).entry_date(date("2027-11-01"));
+    let c = t.landed_cost(&s).expect("priced");
+    assert_eq!(c.mpf.charge.amount, dec("651.50"));
+    assert_eq!(
+        c.mpf.carried_note(),
+        Some("FY2028 MPF limits not in the table: FY2026 limits used")
+    );
+}
+
+#[test]
+fn fees_exemptions_and_fiscal_years_price_alike_on_both_paths() {
+    // Origins with MPF exemptions by origin and without; dates in FY2024 to FY2027; values
+    // on both sides of the informal limit; written so that some rows take the fast path and
+    // some (quoted, three decimals) the general one.
+    let origins = ["IL", "VI", "GU", "CA", "MX", "KZ", "DE", "CN", "XK"];
+    let dates = [
+        "2023-09-30",
+        "2023-10-02",
+        "2024-09-30",
+        "2025-04-09",
+        "2025-11-03",
+        "2026-10-01",
+        "2027-03-01",
+        "2027-10-01",
+    ];
+    let values = [
+        "900.00",
+        "2500.00",
+        "2500.01",
+        "10000.00",
+        "999999.99",
+        "1.005",
+    ];
+    let mut input = String::from("id,origin,value,date,mode,mfn\n");
+    let mut n = 0;
+    for o in origins {
+        for d in dates {
+            for v in values {
+                let id = if n % 7 == 0 {
+                    format!("\"r{n}\"")
+                } else {
+                    format!("r{n}")
+                };
+                input.push_str(&format!("{id},{o},{v},{d},ocean,2.5\n"));
+                n += 1;
+            }
+        }
+    }
+    for t in [RateTable::bundled(), RateTable::enacted()] {
+        let (want_out, want_errors, want) = crate::fast_path::one_at_a_time(t, input.as_bytes());
+        for threads in [1, 2] {
+            let mut errors = Vec::new();
+            let mut out = Vec::new();
+            let mut report = |e: &RowError| {
+                errors.push(e.clone());
+                Ok(())
+            };
+            let s = price_csv_threaded(
+                t,
+                input.as_bytes(),
+                &mut out,
+                &mut report,
+                false,
+                Layout::LandedCost,
+                threads,
+            )
+            .expect("batch");
+            assert_eq!(
+                String::from_utf8_lossy(&out),
+                String::from_utf8_lossy(&want_out)
+            );
+            assert_eq!(errors, want_errors);
+            assert_eq!((s.priced, s.total_fees), (want.priced, want.total_fees));
+        }
+    }
+}
+
+#[test]
+fn a_switch_set_to_no_is_off() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_tariffs"))
+        .args([
+            "estimate",
+            "--origin",
+            "KZ",
+            "--value",
+            "100",
+            "--json=false",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Kazakhstan (KZ)"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_replaced_output_keeps_its_permissions_and_a_dangling_link_its_target() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("tariffs-perm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let sample = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/shipments.csv");
+    let out = dir.join("out.csv");
+    std::fs::write(&out, "OLD\n").expect("old");
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let link = dir.join("link.csv");
+    std::os::unix::fs::symlink("target.csv", &link).expect("dangling link");
+    for path in [&out, &link] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_tariffs"))
+            .arg("batch")
+            .arg(&sample)
+            .arg("-o")
+            .arg(path)
+            .output()
+            .expect("runs");
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let mode = std::fs::metadata(&out).expect("out").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(std::fs::symlink_metadata(&link)
+        .expect("link")
+        .file_type()
+        .is_symlink());
+    assert!(std::fs::read_to_string(dir.join("target.csv"))
+        .expect("target")
+        .starts_with("id,"));
     let _ = std::fs::remove_dir_all(&dir);
 }

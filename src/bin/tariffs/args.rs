@@ -53,11 +53,19 @@ impl Args {
                 None => (name, None),
             };
             if spec.switches.contains(&name.as_str()) {
-                // A switch may carry a value inline (`--section232=autos`).
+                // A switch may carry a value inline (`--section232=autos`, `--json=false`):
+                // a no (false, no, n, 0) leaves it off.
+                let off = inline.as_deref().is_some_and(|v| {
+                    ["false", "no", "n", "0"]
+                        .iter()
+                        .any(|n| v.eq_ignore_ascii_case(n))
+                });
                 if let Some(v) = inline {
                     out.values.insert(name.clone(), v);
                 }
-                out.switches.push(name);
+                if !off {
+                    out.switches.push(name);
+                }
             } else if spec.values.contains(&name.as_str()) || GLOBAL_VALUES.contains(&name.as_str())
             {
                 let value = match inline {

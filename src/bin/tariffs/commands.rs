@@ -499,7 +499,9 @@ Output: one row per priced input row, in input order (columns in the README).
     --errors FILE       write rejected rows (line, id, column, value, reason) to FILE;
                         default standard error
     --columns LIST      write only these output columns (names separated by commas, kept
-                        in the standard order), e.g. id,origin,total_duty,landed_cost,source
+                        in the standard order), e.g. id,origin,total_duty,landed_cost,source;
+                        `notes` adds why each row was treated so (MPF exemptions, fee
+                        figures carried forward, readings), `all,notes` every column
     --strict            stop at the first rejected row
     --threads N         price on N threads (default: the machine's cores, at most 4); the
                         output is the same, in the same order

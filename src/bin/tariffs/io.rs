@@ -110,6 +110,16 @@ impl Output {
         };
         let cannot = |e: io::Error| format!("cannot write {p}: {e}");
         let mut target = PathBuf::from(p);
+        // A link to a file not there yet: the file is made where the link points, and the
+        // link kept.
+        if std::fs::metadata(&target).is_err() {
+            if let Ok(to) = std::fs::read_link(&target) {
+                target = match target.parent() {
+                    Some(dir) if to.is_relative() => dir.join(to),
+                    _ => to,
+                };
+            }
+        }
         match std::fs::metadata(&target) {
             Ok(m) if !m.is_file() => {
                 let file = std::fs::OpenOptions::new()
@@ -244,9 +254,15 @@ fn unnamed_file(dir: &Path) -> Option<File> {
         .map(|_| file)
 }
 
-/// Puts a complete temporary file in place of `target`.
+/// Puts a complete temporary file in place of `target`, with the permissions of the file
+/// it replaces, if any.
 #[cfg_attr(not(target_os = "linux"), allow(unused_variables))]
 fn put_in_place(file: &File, target: &Path, temp: &mut Temp) -> io::Result<()> {
+    if let Ok(old) = std::fs::metadata(target) {
+        if old.is_file() {
+            file.set_permissions(old.permissions())?;
+        }
+    }
     let mut held = temporaries();
     match temp {
         #[cfg(target_os = "linux")]
