@@ -887,6 +887,12 @@ pub fn exempt_share(rest: &[String]) -> Result<u8, Fail> {
         ),
         None => None,
     };
+    if let Some(o) = fixed_origin {
+        // The basket's origin must have a treatment, or every line would be refused.
+        table
+            .basket(o, date)
+            .map_err(|e| Fail::Usage(format!("--origin: {e}")))?;
+    }
     let input = open_input(path).map_err(Fail::Input)?;
     let mut errors = Reporter::create(args.value("errors"), false)?;
     let mut baskets: Vec<(CountryCode, tariffs::Basket<'_>)> = Vec::new();
@@ -947,6 +953,10 @@ pub fn exempt_share(rest: &[String]) -> Result<u8, Fail> {
             Fail::Usage("exempt-share needs --origin, or an origin column in the input".into())
         }
         BatchError::Write(e) => Fail::Input(format!("cannot write {}: {e}", errors.errors_name())),
+        BatchError::MissingColumn(c) => Fail::Input(format!(
+            "{path}: the input has no {c:?} column (exempt-share reads value, and hts or \
+             category)"
+        )),
         e => Fail::Input(format!("{path}: {e}")),
     })?;
     errors.finish()?;
