@@ -136,7 +136,7 @@ pub enum Error {
 
 /// A value from the input as a message shows it: escaped, and shortened when long.
 fn shown(value: &str) -> std::borrow::Cow<'_, str> {
-    crate::batch::for_message(value)
+    crate::text::for_message(value)
 }
 
 fn did_you_mean(suggestions: &[String]) -> String {
@@ -252,7 +252,7 @@ impl fmt::Display for LoadError {
             write!(f, ", column {c}")?;
         }
         if let Some(v) = &self.value {
-            write!(f, ": \"{}\"", crate::batch::for_message(v))?;
+            write!(f, ": \"{}\"", crate::text::for_message(v))?;
         }
         match &self.kind {
             LoadErrorKind::Io(e) => write!(f, ": cannot read: {e}"),

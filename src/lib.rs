@@ -65,6 +65,7 @@ pub mod money;
 mod program;
 mod records;
 mod table;
+mod text;
 
 pub use category::{Category, TransportMode};
 pub use country::CountryCode;

@@ -284,17 +284,15 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<RateTable, LoadError> {
 /// Refuses a table whose text holds a control character other than tab and the line ends,
 /// or a bidirectional control: the table's names and sources are shown on terminals.
 fn check_controls(text: &str, origin: &str) -> Result<(), LoadError> {
-    let suspect = |b: &u8| {
-        (*b < 0x20 && !matches!(*b, b'\t' | b'\n' | b'\r'))
-            || matches!(*b, 0x7f | 0xc2 | 0xd8 | 0xe2)
-    };
+    let suspect =
+        |b: &u8| crate::text::may_start_escaped(*b) && !matches!(*b, b'\t' | b'\n' | b'\r');
     let Some(first) = text.as_bytes().iter().position(suspect) else {
         return Ok(());
     };
     let rest = text.get(first..).unwrap_or_default();
     let found = rest
         .char_indices()
-        .find(|&(_, c)| !matches!(c, '\t' | '\n' | '\r') && crate::batch::stream_escaped(c));
+        .find(|&(_, c)| !matches!(c, '\t' | '\n' | '\r') && crate::text::escaped(c));
     match found {
         None => Ok(()),
         Some((at, c)) => {

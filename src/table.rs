@@ -1731,22 +1731,22 @@ pub(crate) fn build_table(
         check_periods(origin, &periods)?;
     }
     carry_fee_figures(&mut fees);
-    for e in &mpf_exemptions {
-        if let Some(other) = mpf_exemptions.iter().find(|o| {
-            o.line < e.line
-                && o.code == e.code
-                && o.applies_to == e.applies_to
-                && o.to.is_none_or(|t| e.from.is_none_or(|f| f < t))
-                && e.to.is_none_or(|t| o.from.is_none_or(|f| f < t))
-        }) {
-            return Err(LoadError::new(
-                origin,
-                e.line,
-                LoadErrorKind::Overlap {
-                    other_line: other.line,
-                },
-            ));
-        }
+    // Rows of one origin and condition, like every other kind's, neither repeat a start nor
+    // overlap.
+    let mut keys: Vec<(CountryCode, &str)> = mpf_exemptions
+        .iter()
+        .map(|e| (e.code, e.applies_to.as_str()))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    for (code, applies_to) in keys {
+        let mut periods: Vec<_> = mpf_exemptions
+            .iter()
+            .filter(|e| e.code == code && e.applies_to.as_str() == applies_to)
+            .map(|e| (e.line, e.from, e.to))
+            .collect();
+        periods.sort_by_key(|p| (p.1, p.0));
+        check_periods(origin, &periods)?;
     }
 
     let reference_date = partners

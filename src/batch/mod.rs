@@ -464,8 +464,7 @@ mod format;
 mod source;
 mod stream;
 
-pub(crate) use stream::escaped as stream_escaped;
-
+pub use crate::text::{escape_controls, for_message, MESSAGE_TEXT_MAX};
 pub use format::{
     basis_field, exemption_fields, fmt_money, fmt_pct, format_record, notes, output_record,
     refund_record, ColumnSet, Layout, RecordBuf, ERROR_COLUMNS, OUTPUT_COLUMNS, REFUND_COLUMNS,
@@ -473,8 +472,8 @@ pub use format::{
 };
 pub use source::MAX_RECORD_BYTES;
 pub use stream::{
-    escape_controls, for_message, price_csv, price_csv_threaded, price_csv_with, read_rows,
-    BatchError, BatchObserver, BatchSummary, InputRow, RowError, MESSAGE_TEXT_MAX, PROGRESS_EVERY,
+    price_csv, price_csv_threaded, price_csv_with, read_rows, BatchError, BatchObserver,
+    BatchSummary, InputRow, RowError, PROGRESS_EVERY,
 };
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The streamed batch: CSV in, CSV out, every row priced or reported.
 
+use std::borrow::Cow;
 use std::io::{Read, Write};
 
 use rust_decimal::Decimal;
@@ -9,6 +10,7 @@ use super::format::{format_record, OutBuf, RecordBuf};
 use super::source::{for_each_record, Fields, Header, Next, Rest, Source};
 use super::{price_fields, Field, Layout};
 use crate::estimate::LandedCost;
+use crate::text::{escape_controls, for_message};
 use crate::RateTable;
 
 /// A row that could not be priced.
@@ -33,68 +35,18 @@ impl RowError {
     /// every field whole (never cut, so that a row can be corrected from it), with control
     /// characters escaped ([`escape_controls`]).
     pub fn record(&self) -> [String; 5] {
+        self.fields().map(Cow::into_owned)
+    }
+
+    /// [`RowError::record`], borrowing the fields that need no escape.
+    pub fn fields(&self) -> [Cow<'_, str>; 5] {
         [
-            self.line.to_string(),
-            escape_controls(&self.id).into_owned(),
-            self.column.unwrap_or("").to_string(),
-            escape_controls(&self.value).into_owned(),
-            escape_controls(&self.reason).into_owned(),
+            Cow::Owned(self.line.to_string()),
+            escape_controls(&self.id),
+            Cow::Borrowed(self.column.unwrap_or("")),
+            escape_controls(&self.value),
+            escape_controls(&self.reason),
         ]
-    }
-}
-
-/// The longest piece of input a message shows, in characters; the rest is counted, not
-/// shown (the error report keeps it whole).
-pub const MESSAGE_TEXT_MAX: usize = 120;
-
-/// Text from the input with every control character (escape sequences, carriage returns,
-/// line feeds, ...) and every bidirectional control written as `\u{1b}`, so that no input
-/// can move a terminal's cursor, change its colours, reorder what it shows or forge a line
-/// of output. Other text is as it is.
-///
-/// ```
-/// use tariffs::batch::escape_controls;
-/// assert_eq!(escape_controls("a\x1b[31mb\n"), "a\\u{1b}[31mb\\u{a}");
-/// assert_eq!(escape_controls("Côte d'Ivoire"), "Côte d'Ivoire");
-/// ```
-pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
-    // Control characters are the bytes below 0x20, 0x7f, and U+0080 to U+009F (encoded
-    // 0xC2 0x80..0x9F); the bidirectional controls are encoded from 0xD8 (U+061C) and 0xE2
-    // (U+200E to U+2069): a text with none of those bytes has none.
-    let clean = |b: &u8| *b >= 0x20 && !matches!(*b, 0x7f | 0xc2 | 0xd8 | 0xe2);
-    if text.as_bytes().iter().all(clean) || !text.chars().any(escaped) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if escaped(c) {
-            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
-/// True for the characters [`escape_controls`] escapes: control characters, and the
-/// bidirectional controls that reorder what a terminal shows (U+061C, U+200E, U+200F,
-/// U+202A to U+202E, U+2066 to U+2069).
-pub(crate) fn escaped(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-/// Text from the input as a message shows it: control characters escaped, and cut after
-/// [`MESSAGE_TEXT_MAX`] characters with the length of what is left out.
-pub fn for_message(text: &str) -> std::borrow::Cow<'_, str> {
-    let text = escape_controls(text);
-    match text.char_indices().nth(MESSAGE_TEXT_MAX) {
-        None => text,
-        Some((cut, _)) => std::borrow::Cow::Owned(format!(
-            "{}... ({} more bytes)",
-            &text[..cut],
-            text.len() - cut
-        )),
     }
 }
 

@@ -599,17 +599,9 @@ impl<W: Write> Reporter<W> {
                 self.console.has_rows = true;
                 self.console.line(&format!("tariffs: rejected {e}"))
             }
-            Some(w) => {
-                // As `RowError::record`, with the fields borrowed where they need no escape.
-                let line = e.line.to_string();
-                let (id, value, reason) = (
-                    batch::escape_controls(&e.id),
-                    batch::escape_controls(&e.value),
-                    batch::escape_controls(&e.reason),
-                );
-                w.write_record([line.as_str(), &id, e.column.unwrap_or(""), &value, &reason])
-                    .map_err(std::io::Error::other)
-            }
+            Some(w) => w
+                .write_record(e.fields().iter().map(|f| f.as_bytes()))
+                .map_err(std::io::Error::other),
         };
         if done.is_err() {
             self.failed = true;
@@ -633,33 +625,17 @@ impl<W: Write> Reporter<W> {
     /// rejected rows is an output failure; losing notes is not.
     /// Writes the error report out (flushed and synced), not yet in place: `finish` then
     /// only puts it in place.
-    fn prepare(self) -> Result<Reporter<W>, Fail> {
-        let Reporter {
-            console,
-            file,
-            progress,
-            failed,
-        } = self;
-        let Some(w) = file else {
-            return Ok(Reporter {
-                console,
-                file: None,
-                progress,
-                failed,
-            });
-        };
-        let name = w.get_ref().name().to_string();
-        let mut out = w
-            .into_inner()
-            .map_err(|e| Fail::Input(format!("cannot write {name}: {}", e.error())))?;
-        out.prepare().map_err(Fail::Input)?;
-        // The report, written whole, back behind a writer that will write nothing more.
-        Ok(Reporter {
-            console,
-            file: Some(Box::new(csv::Writer::from_writer(out))),
-            progress,
-            failed,
-        })
+    fn prepare(mut self) -> Result<Reporter<W>, Fail> {
+        if let Some(w) = self.file.take() {
+            let name = w.get_ref().name().to_string();
+            let mut out = w
+                .into_inner()
+                .map_err(|e| Fail::Input(format!("cannot write {name}: {}", e.error())))?;
+            out.prepare().map_err(Fail::Input)?;
+            // The report, written whole, back behind a writer that will write nothing more.
+            self.file = Some(Box::new(csv::Writer::from_writer(out)));
+        }
+        Ok(self)
     }
 
     fn finish(self) -> Result<(), Fail> {
