@@ -13,7 +13,7 @@ pub struct Spec {
 }
 
 /// Flags common to every command.
-const GLOBAL_VALUES: [&str; 2] = ["table", "schedule"];
+const GLOBAL_VALUES: [&str; 3] = ["table", "schedule", "measures"];
 
 /// Parsed arguments of one command.
 #[derive(Debug, Default)]
