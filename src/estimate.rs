@@ -686,10 +686,13 @@ impl RateTable {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
+        // The goods' exemption row, looked up once: it declares a fact, and it is the list
+        // `scope_except=annex2` names (where an ambiguous code is an error).
+        let exemption = self.goods_exemption(s.goods, date);
         let mut facts = s.all_facts();
         // Goods whose exemption row moved them to a Section 232 action (copper semis) are
         // Section 232 goods even when the input does not say so.
-        if let Some(Exemption::AnnexII(row)) = self.goods_exemption(s.goods, date).unwrap_or(None) {
+        if let Ok(Some(Exemption::AnnexII(row))) = exemption {
             if row.basis() == crate::table::ExemptBasis::Section232 {
                 declare_section232(&mut facts, Section232::Copper);
             }
@@ -705,19 +708,12 @@ impl RateTable {
             loaded,
             facts: &facts,
         };
-        // The schedule's own exemption rows, for `scope_except=annex2`: an ambiguous code is
-        // an error there.
-        let mut annex2_cache: Option<bool> = None;
-        let mut annex2 = || -> Result<bool, Error> {
-            if let Some(v) = annex2_cache {
-                return Ok(v);
-            }
-            let v = matches!(
-                self.goods_exemption(s.goods, date)?,
+        let mut annex2 = || match &exemption {
+            Ok(e) => Ok(matches!(
+                e,
                 Some(Exemption::AnnexII(_) | Exemption::Category(_))
-            );
-            annex2_cache = Some(v);
-            Ok(v)
+            )),
+            Err(e) => Err(e.clone()),
         };
         let mut outcomes = Vec::new();
         measures.outcomes(&rows, &line, &mut annex2, trace, &mut outcomes)?;

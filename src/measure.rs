@@ -19,6 +19,7 @@ use rust_decimal::Decimal;
 
 use crate::error::LoadErrorKind;
 use crate::records::Records;
+use crate::table::in_period;
 use crate::{CountryCode, Date, HtsCode, LoadError};
 
 /// The columns of a measures table, in the shared data's order.
@@ -195,6 +196,18 @@ impl Transit {
     }
 }
 
+/// The columns of a product list the loader reads (others, such as `note` and `source`, are
+/// kept in the file for readers): `hts`, or `iso2` for a country list.
+const SCOPE_COLUMNS: [&str; 7] = [
+    "hts",
+    "iso2",
+    "heading",
+    "origins",
+    "condition",
+    "effective_from",
+    "effective_to",
+];
+
 /// Which origins a row covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Origins {
@@ -301,7 +314,7 @@ impl ScopeList {
         if let Some(countries) = &self.countries {
             return countries
                 .iter()
-                .any(|&(c, from, to)| c == origin && in_dates(from, to, date));
+                .any(|&(c, from, to)| c == origin && in_period(from, to, date));
         }
         let Some(code) = code else {
             return false;
@@ -315,17 +328,13 @@ impl ScopeList {
                     self.lines.get(i as usize).is_some_and(|l| {
                         heading.is_none_or(|h| l.headings.contains(&h))
                             && l.origins.holds(origin)
-                            && in_dates(l.from, l.to, date)
+                            && in_period(l.from, l.to, date)
                             && facts.hold(&l.condition)
                     })
                 })
             })
         })
     }
-}
-
-fn in_dates(from: Option<Date>, to: Option<Date>, date: Date) -> bool {
-    from.is_none_or(|f| f <= date) && to.is_none_or(|t| date < t)
 }
 
 /// A measure displaced by a row, until a date (`name<YYYY-MM-DD`) or always.
@@ -449,7 +458,7 @@ impl MeasureRow {
     }
     /// True when the row is in force on `date`.
     pub fn covers(&self, date: Date) -> bool {
-        in_dates(self.from, self.to, date)
+        in_period(self.from, self.to, date)
     }
     /// The row's fields in the order of [`MEASURE_COLUMNS`], as a measures table writes them
     /// (reading them back gives the same row).
@@ -664,16 +673,8 @@ impl Measures {
         scope: &mut ScopeSource<'_>,
     ) -> Result<(), LoadError> {
         let origin_file: Arc<str> = origin.into();
-        let mut records = Records::new(text);
+        let (header, mut records) = header(text, origin, "measures table")?;
         let mut fields: Vec<Cow<'_, str>> = Vec::new();
-        if records.next_into(&mut fields).is_none() {
-            return Err(LoadError::new(
-                origin,
-                1,
-                LoadErrorKind::Invalid("empty measures table".into()),
-            ));
-        }
-        let header: Vec<String> = fields.iter().map(|f| f.trim().to_string()).collect();
         let mut idx = [None; MEASURE_COLUMNS.len()];
         for (i, name) in header.iter().enumerate() {
             if let Some(c) = MEASURE_COLUMNS.iter().position(|c| c == name) {
@@ -1013,11 +1014,9 @@ impl Measures {
             .collect()
     }
 
-    /// The rows of measures that may apply to an origin on a date whatever the goods and
-    /// facts, plus the rows a loading date before a transit deadline may bring in.
-    ///
-    /// True when the candidates depend on nothing but the origin and the date: every row
-    /// covers all goods under no condition, and none has an in-transit rule.
+    /// True when the choice among these candidate rows depends on nothing but the origin and
+    /// the date: every row covers all goods under no condition, and none has an in-transit
+    /// rule.
     pub(crate) fn fixed(&self, rows: &[u32]) -> bool {
         rows.iter().all(|&i| {
             self.rows.get(i as usize).is_some_and(|r| {
@@ -1212,6 +1211,28 @@ impl Measures {
     }
 }
 
+/// The trimmed header of a table's text, and its records after it; `what` names the table
+/// in the error for a text without even a header.
+fn header<'t>(
+    text: &'t str,
+    origin: &str,
+    what: &str,
+) -> Result<(Vec<String>, Records<'t>), LoadError> {
+    let mut records = Records::new(text);
+    let mut fields: Vec<Cow<'_, str>> = Vec::new();
+    if records.next_into(&mut fields).is_none() {
+        return Err(LoadError::new(
+            origin,
+            1,
+            LoadErrorKind::Invalid(format!("empty {what} (not even a header)")),
+        ));
+    }
+    Ok((
+        fields.iter().map(|f| f.trim().to_string()).collect(),
+        records,
+    ))
+}
+
 /// True when row `a` is chosen over row `b` of the same measure.
 fn outranks(a: &MeasureRow, b: &MeasureRow) -> bool {
     let key = |r: &MeasureRow| {
@@ -1226,20 +1247,15 @@ fn outranks(a: &MeasureRow, b: &MeasureRow) -> bool {
 
 impl ScopeList {
     fn parse(key: &str, origin: &str, text: &str) -> Result<ScopeList, LoadError> {
-        let mut records = Records::new(text);
+        let (header, mut records) = header(text, origin, "product list")?;
         let mut fields: Vec<Cow<'_, str>> = Vec::new();
-        if records.next_into(&mut fields).is_none() {
-            return Err(LoadError::new(
-                origin,
-                1,
-                LoadErrorKind::Invalid("empty product list (not even a header)".into()),
-            ));
+        let mut idx = [None; SCOPE_COLUMNS.len()];
+        for (i, name) in header.iter().enumerate() {
+            if let Some(c) = SCOPE_COLUMNS.iter().position(|c| c == name) {
+                idx[c] = Some(i);
+            }
         }
-        let header: Vec<String> = fields.iter().map(|f| f.trim().to_string()).collect();
-        let col = |name: &str| header.iter().position(|h| h == name);
-        let (hts, iso2) = (col("hts"), col("iso2"));
-        let (heading, origins, condition) = (col("heading"), col("origins"), col("condition"));
-        let (from, to) = (col("effective_from"), col("effective_to"));
+        let [hts, iso2, heading, origins, condition, from, to] = [0, 1, 2, 3, 4, 5, 6];
         let mut list = ScopeList {
             key: key.into(),
             lines: Vec::new(),
@@ -1247,34 +1263,18 @@ impl ScopeList {
             lens: Vec::new(),
             countries: None,
         };
-        if hts.is_none() && iso2.is_none() {
+        if idx[hts].is_none() && idx[iso2].is_none() {
             return Err(
                 LoadError::new(origin, 1, LoadErrorKind::MissingColumn).with_column("hts", "")
             );
         }
         let mut countries = Vec::new();
         while let Some(line) = records.next_into(&mut fields) {
-            let get = |c: Option<usize>| -> &str {
-                c.and_then(|i| fields.get(i)).map_or("", |f| f.trim())
-            };
-            let name = |c: Option<usize>| c.and_then(|i| header.get(i)).map_or("", |h| h.as_str());
-            let err = |c: Option<usize>, why: String| {
-                let n = name(c);
-                let column = [
-                    "hts",
-                    "iso2",
-                    "heading",
-                    "origins",
-                    "condition",
-                    "effective_from",
-                    "effective_to",
-                ]
-                .into_iter()
-                .find(|x| *x == n)
-                .unwrap_or("hts");
-                LoadError::at(origin, line, column, get(c), why)
-            };
-            let date = |c: Option<usize>| -> Result<Option<Date>, LoadError> {
+            let get =
+                |c: usize| -> &str { idx[c].and_then(|i| fields.get(i)).map_or("", |f| f.trim()) };
+            let err =
+                |c: usize, why: String| LoadError::at(origin, line, SCOPE_COLUMNS[c], get(c), why);
+            let date = |c: usize| -> Result<Option<Date>, LoadError> {
                 match get(c) {
                     "" => Ok(None),
                     v => v
@@ -1284,7 +1284,7 @@ impl ScopeList {
                 }
             };
             let (f, t) = (date(from)?, date(to)?);
-            if hts.is_none() {
+            if idx[hts].is_none() {
                 let code = CountryCode::new(get(iso2)).map_err(|e| err(iso2, e.to_string()))?;
                 countries.push((code, f, t));
                 continue;
@@ -1331,7 +1331,7 @@ impl ScopeList {
             });
         }
         list.lens.sort_unstable();
-        if hts.is_none() {
+        if idx[hts].is_none() {
             list.countries = Some(countries);
         }
         Ok(list)

@@ -713,7 +713,7 @@ fn heading_bit(bits: &[u64; 157], code: HtsCode) -> bool {
 }
 
 /// True when `date` falls in `[from, to)`; a missing bound is open.
-fn in_period(from: Option<Date>, to: Option<Date>, date: Date) -> bool {
+pub(crate) fn in_period(from: Option<Date>, to: Option<Date>, date: Date) -> bool {
     from.is_none_or(|f| f <= date) && to.is_none_or(|t| date < t)
 }
 
