@@ -693,9 +693,7 @@ impl RateTable {
         // Goods whose exemption row moved them to a Section 232 action (copper semis) are
         // Section 232 goods even when the input does not say so.
         if let Ok(Some(Exemption::AnnexII(row))) = exemption {
-            if row.basis() == crate::table::ExemptBasis::Section232 {
-                declare_section232(&mut facts, Section232::Copper);
-            }
+            declare_exemption_facts(&mut facts, row);
         }
         let hts = match s.goods {
             Goods::Hts(h) => Some(h),
@@ -735,44 +733,8 @@ impl RateTable {
         let (rate_pct, base) = match charged {
             None => (Decimal::ZERO, value),
             Some(r) => {
-                let base = match r.base() {
-                    crate::measure::Base::FullValue => value,
-                    crate::measure::Base::NonUsContent => {
-                        money::mul(value, Decimal::ONE - s.us_content, "measure base")?
-                    }
-                    other => {
-                        return Err(Error::MeasureInput {
-                            measure: r.measure().to_string(),
-                            line: r.position().1,
-                            needs: format!("the {other} base is not an input yet"),
-                        })
-                    }
-                };
-                let rate = r.rate_pct().unwrap_or_default();
-                let pct = match r.rate_kind() {
-                    RateKind::Additional | RateKind::InLieu => rate,
-                    RateKind::TotalFloor | RateKind::TotalCap => {
-                        (rate - s.mfn_pct).max(Decimal::ZERO).normalize()
-                    }
-                    RateKind::Prohibited => {
-                        return Err(Error::Prohibited {
-                            measure: r.measure().to_string(),
-                            source_text: r.source().to_string(),
-                        })
-                    }
-                    _ => {
-                        return Err(Error::MeasureInput {
-                            measure: r.measure().to_string(),
-                            line: r.position().1,
-                            needs: format!(
-                                "a {} rate per unit ({}) needs quantities, not an input yet",
-                                r.rate_kind(),
-                                r.rate_unit()
-                            ),
-                        })
-                    }
-                };
-                (pct, base)
+                let base = money::mul(value, r.base_share(s.us_content)?, "measure base")?;
+                (r.charged_pct(s.mfn_pct)?, base)
             }
         };
         let amount = round_money(money::mul(
@@ -1071,8 +1033,16 @@ impl<'a> LandedCost<'a> {
     }
 }
 
+/// Declares the facts an exemption row gives the goods: a row that moved them to a Section 232
+/// action (copper semis) makes them Section 232 goods even when the input does not say so.
+pub(crate) fn declare_exemption_facts(f: &mut Facts, row: &ExemptEntry) {
+    if row.basis() == crate::table::ExemptBasis::Section232 {
+        declare_section232(f, Section232::Copper);
+    }
+}
+
 /// Declares the facts of goods subject to Section 232: `section232=yes`, and the kind.
-fn declare_section232(f: &mut Facts, kind: Section232) {
+pub(crate) fn declare_section232(f: &mut Facts, kind: Section232) {
     f.declare("section232=yes");
     if kind != Section232::Unspecified {
         f.declare(&format!("section232={}", kind.as_str()));

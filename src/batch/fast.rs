@@ -23,8 +23,10 @@ use super::format::{
 use super::source::Fields;
 use super::stream::{Columns, RowError};
 use super::{plain_digits, yes_no, Field};
-use crate::estimate::{reciprocal_source, Exemption};
-use crate::measure::{Base, Facts, Line, RateKind};
+use crate::estimate::{
+    declare_exemption_facts, declare_section232, reciprocal_source, Exemption, Section232,
+};
+use crate::measure::{Base, Facts, Line, Outcome};
 use crate::money;
 use crate::{
     CountryCode, Date, ExemptEntry, FeeEntry, FeeKind, HtsCode, RateStatus, RateTable,
@@ -64,7 +66,7 @@ pub(super) struct CentSums {
     pub landed: i128,
     pub reciprocal: i128,
     /// The duties of the [`NAMED_MEASURES`](super::NAMED_MEASURES), and whether a row had
-    /// each.
+    /// each (set by the row's writer, which knows).
     pub programs: [i128; 4],
     pub charged: [bool; 4],
     pub ieepa: i128,
@@ -80,7 +82,7 @@ pub(super) struct RowCents {
     pub fees: i64,
     pub landed: i64,
     pub reciprocal: i64,
-    pub programs: [Option<i64>; 4],
+    pub programs: [i64; 4],
     pub ieepa: i64,
     pub carried: bool,
 }
@@ -97,16 +99,8 @@ impl CentSums {
         self.fees += i128::from(row.fees);
         self.landed += i128::from(row.landed);
         self.reciprocal += i128::from(row.reciprocal);
-        for ((a, seen), b) in self
-            .programs
-            .iter_mut()
-            .zip(&mut self.charged)
-            .zip(row.programs)
-        {
-            if let Some(b) = b {
-                *a += i128::from(b);
-                *seen = true;
-            }
+        for (a, b) in self.programs.iter_mut().zip(row.programs) {
+            *a += i128::from(b);
         }
         self.ieepa += i128::from(row.ieepa);
         self.carried += u64::from(row.carried);
@@ -194,8 +188,11 @@ struct Treatment<'t> {
     /// The basis column followed by the three empty exemption columns.
     basis_no_exemption: Vec<u8>,
     /// The rate of each of the [`NAMED_MEASURES`](super::NAMED_MEASURES) with a row for the
-    /// partner on these dates, and whether it is IEEPA.
-    programs: [Option<(i64, bool)>; 4],
+    /// partner on these dates, and whether it is IEEPA, when the rows depend on nothing but
+    /// the partner and the date.
+    programs: Rates,
+    /// Else the candidate measure rows, chosen among for each row.
+    measure_rows: Vec<u32>,
     /// True when the partner's goods pay no MPF whatever their claim (19 U.S.C. 58c(b)).
     mpf_exempt: bool,
     mpf: Option<Fee>,
@@ -225,44 +222,38 @@ impl<'t> Treatment<'t> {
             } => (e4_of(rate_pct)?, rate_entry.basis().is_floor()),
             _ => (0, false),
         };
-        // The measures, when their rows depend on nothing but the partner and the date
-        // (else the general path prices the row); chosen by the one rule of `measure`.
+        // The measures' rates, once here when their rows depend on nothing but the partner
+        // and the date, else for each row.
         let measures = table.measures();
-        let rows = measures.candidates(code, date);
+        let mut measure_rows = measures.candidates(code, date);
+        // The writer has columns for the named measures only.
+        let named = |i: &u32| {
+            measures
+                .rows()
+                .get(*i as usize)
+                .is_some_and(|r| super::NAMED_MEASURES.iter().any(|(m, _)| *m == r.measure()))
+        };
+        if !measure_rows.iter().all(named) {
+            return None;
+        }
         let mut programs = [None; 4];
-        if !rows.is_empty() {
-            if !measures.fixed(&rows) {
-                return None;
-            }
-            let facts = Facts::new();
+        if !measure_rows.is_empty() && measures.fixed(&measure_rows) {
             let line = Line {
                 origin: code,
                 hts: None,
                 date,
                 loaded: None,
-                facts: &facts,
+                facts: &Facts::new(),
             };
-            let mut outcomes = Vec::new();
-            measures
-                .outcomes(&rows, &line, &mut || Ok(false), None, &mut outcomes)
-                .ok()?;
-            for o in &outcomes {
-                let slot = super::NAMED_MEASURES
-                    .iter()
-                    .position(|(m, _)| *m == measures.name(o.measure))?;
-                let rate = match (o.applied, o.displaced_by) {
-                    (Some(r), None) => {
-                        if !matches!(r.rate_kind(), RateKind::Additional | RateKind::InLieu)
-                            || r.base() != Base::FullValue
-                        {
-                            return None;
-                        }
-                        e4_of(r.rate_pct()?)?
-                    }
-                    _ => 0,
-                };
-                programs[slot] = Some((rate, o.ieepa));
-            }
+            programs = measure_rates(
+                table,
+                &measure_rows,
+                &line,
+                &mut || Ok(false),
+                Decimal::ZERO,
+                &mut Vec::new(),
+            )?;
+            measure_rows.clear();
         }
         let fee = |kind| match table.fee(kind, Some(date)) {
             None => Some(None),
@@ -322,6 +313,7 @@ impl<'t> Treatment<'t> {
             basis,
             basis_no_exemption: [basis.as_bytes(), b",,,"].concat(),
             programs,
+            measure_rows,
             mpf_exempt: table.mpf_exemption(code, date, false).is_some(),
             mpf,
             mpf_informal,
@@ -370,6 +362,8 @@ pub(super) struct FastPricer<'t> {
     room: usize,
     /// The output columns written.
     columns: ColumnSet,
+    /// The measures' outcomes of a row, reused.
+    outcomes: Vec<Outcome<'t>>,
 }
 
 /// The fields of a row the fast path handles.
@@ -452,6 +446,7 @@ impl<'t> FastPricer<'t> {
             names: HashMap::new(),
             room: 1024,
             columns,
+            outcomes: Vec::new(),
         }
     }
 
@@ -639,6 +634,19 @@ impl<'t> FastPricer<'t> {
     /// Computes the row as `landed_cost` does and writes it as `format_record` does, for the
     /// landed-cost layout; `None` where the general path must decide.
     fn write(&mut self, r: &Row<'_>, out: &mut OutBuf, sums: &mut CentSums) -> Option<()> {
+        let mut outcomes = std::mem::take(&mut self.outcomes);
+        let done = self.write_with(r, out, sums, &mut outcomes);
+        self.outcomes = outcomes;
+        done
+    }
+
+    fn write_with(
+        &mut self,
+        r: &Row<'_>,
+        out: &mut OutBuf,
+        sums: &mut CentSums,
+        outcomes: &mut Vec<Outcome<'t>>,
+    ) -> Option<()> {
         let (table, columns, mut room) = (self.table, self.columns, self.room);
         let t = self.treatment(r.code, r.date)?;
         let cents = i128::from(r.cents);
@@ -677,9 +685,48 @@ impl<'t> FastPricer<'t> {
         let recip = round_div(base_e4 * i128::from(recip_e4), 10_000_000_000);
         let mfn = round_div(cents * i128::from(r.mfn_e4), 1_000_000);
 
+        // The measures chosen for this row, when its partner's rows depend on the goods or
+        // the facts: the Section 232 claim and the goods' exemption row declare facts, as in
+        // `landed_cost`.
+        let row_rates;
+        let rates = if t.measure_rows.is_empty() {
+            &t.programs
+        } else {
+            let mut facts = Facts::new();
+            if r.section232 {
+                declare_section232(&mut facts, Section232::Unspecified);
+            }
+            let exempt = goods_exemption().ok()?;
+            if let Some(row) = exempt {
+                declare_exemption_facts(&mut facts, row);
+            }
+            let line = Line {
+                origin: r.code,
+                hts: r.hts,
+                date: r.date,
+                loaded: None,
+                facts: &facts,
+            };
+            row_rates = measure_rates(
+                table,
+                &t.measure_rows,
+                &line,
+                &mut || Ok(exempt.is_some()),
+                Decimal::new(r.mfn_e4, 4),
+                outcomes,
+            )?;
+            &row_rates
+        };
         let mut program_cells = [None; 4];
         let (mut total_duty, mut ieepa) = (mfn + recip, recip);
-        for (cell, slot) in program_cells.iter_mut().zip(t.programs) {
+        // The common case, no measure, has nothing to look at.
+        let rates = if *rates == [None; 4] {
+            &[][..]
+        } else {
+            &rates[..]
+        };
+        let any_measure = !rates.is_empty();
+        for (cell, &slot) in program_cells.iter_mut().zip(rates) {
             let Some((rate_e4, is_ieepa)) = slot else {
                 continue;
             };
@@ -750,9 +797,18 @@ impl<'t> FastPricer<'t> {
         }
         self.room = room;
 
-        let mut programs = [None; 4];
-        for (p, cell) in programs.iter_mut().zip(program_cells) {
-            *p = cell.map(|(_, a)| a);
+        let mut programs = [0i64; 4];
+        if any_measure {
+            for ((p, seen), cell) in programs
+                .iter_mut()
+                .zip(&mut sums.charged)
+                .zip(program_cells)
+            {
+                if let Some((_, amount)) = cell {
+                    *p = amount;
+                    *seen = true;
+                }
+            }
         }
         sums.add_row(&RowCents {
             value: r.cents,
@@ -946,6 +1002,38 @@ impl Priced<'_, '_> {
             }
         }
     }
+}
+
+/// The rates of the [`NAMED_MEASURES`](super::NAMED_MEASURES), in ten-thousandths of a
+/// percent, with whether each is IEEPA.
+type Rates = [Option<(i64, bool)>; 4];
+
+/// The rates of the named measures on a line, by the choosing rule and the rate rule of
+/// [`crate::measure`]; `None` where the general path must price it (another measure, a base
+/// other than the customs value, a rate the rule refuses or with more than four decimals).
+fn measure_rates<'t>(
+    table: &'t RateTable,
+    rows: &[u32],
+    line: &Line<'_>,
+    annex2: &mut dyn FnMut() -> Result<bool, crate::Error>,
+    mfn_pct: Decimal,
+    outcomes: &mut Vec<Outcome<'t>>,
+) -> Option<Rates> {
+    let measures = table.measures();
+    measures.outcomes(rows, line, annex2, None, outcomes).ok()?;
+    let mut rates = [None; 4];
+    for o in outcomes.iter() {
+        let slot = super::NAMED_MEASURES
+            .iter()
+            .position(|(m, _)| *m == measures.name(o.measure))?;
+        let rate = match (o.applied, o.displaced_by) {
+            (Some(r), None) if r.base() == Base::FullValue => e4_of(r.charged_pct(mfn_pct).ok()?)?,
+            (Some(_), None) => return None,
+            _ => 0,
+        };
+        *rates.get_mut(slot)? = Some((rate, o.ieepa));
+    }
+    Some(rates)
 }
 
 /// A date as an integer that orders as the date does.

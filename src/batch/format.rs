@@ -870,6 +870,11 @@ impl RecordBuf {
         }
     }
 
+    /// True when the record writes further measures' columns after the layout's.
+    pub(crate) fn has_further(&self) -> bool {
+        !self.further.is_empty()
+    }
+
     /// An empty record for a schedule: its further measures are written after the layout's
     /// columns ([`further_measures`]).
     pub fn for_table(table: &RateTable) -> RecordBuf {

@@ -578,14 +578,19 @@ struct Pricer<'t> {
 
 impl<'t> Pricer<'t> {
     fn new(table: &'t RateTable, cols: &'t Columns, layout: Layout) -> Pricer<'t> {
+        let buf = RecordBuf::for_table(table);
+        // The fast path writes the named measures' columns only: not a row with further
+        // measures' columns after them.
+        let fast = match layout {
+            Layout::LandedCost if buf.has_further() => None,
+            _ => layout.landed_cost_columns(),
+        };
         Pricer {
             table,
             cols,
             layout,
-            fast: layout
-                .landed_cost_columns()
-                .map(|set| FastPricer::new(table, cols, set)),
-            buf: RecordBuf::for_table(table),
+            fast: fast.map(|set| FastPricer::new(table, cols, set)),
+            buf,
         }
     }
 

@@ -121,6 +121,33 @@ fn an_unknown_measure_is_priced_by_batch_and_refunds() {
     }
 }
 
+/// Rows of origins the further measure does not cover still carry its (empty) columns.
+#[test]
+fn every_row_has_the_further_measures_columns() {
+    let t = table(Schedule::Announced);
+    let input = "id,origin,value,hts,date\na,CN,100,6109.10.00,2025-09-01\nb,VN,100,6109.10.00,2025-09-01\n";
+    for threads in [1, 2] {
+        let mut out = Vec::new();
+        tariffs::batch::price_csv_threaded(
+            &t,
+            input.as_bytes(),
+            &mut out,
+            &mut |_: &tariffs::batch::RowError| Ok(()),
+            false,
+            Layout::LandedCost,
+            threads,
+        )
+        .expect("batch");
+        let mut rdr = csv::Reader::from_reader(&out[..]);
+        let width = rdr.headers().expect("header").len();
+        let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.expect("row")).collect();
+        assert_eq!(rows.len(), 2);
+        assert!(rows.iter().all(|r| r.len() == width));
+        assert_eq!(&rows[0][width - 1], "");
+        assert_eq!(&rows[1][width - 1], "7.50");
+    }
+}
+
 #[test]
 fn bad_measure_rows_are_refused_with_their_position() {
     let mut t = Schedule::Announced.build().expect("bundled");

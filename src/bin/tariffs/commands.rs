@@ -815,16 +815,19 @@ fn streams<'a>(args: &'a Args, input: &'a str) -> Vec<Stream<'a>> {
 
 fn print_summary(s: &BatchSummary) {
     if !s.total_ieepa.is_zero() || s.total_measures.iter().any(|(_, t)| !t.is_zero()) {
-        let by_measure: Vec<String> = s
-            .total_measures
-            .iter()
-            .map(|(m, v)| format!("{m} {}", fmt_money(*v)))
-            .collect();
+        // The IEEPA measures inside the IEEPA figure, the others after it.
+        let (mut ieepa, mut other) = (String::new(), String::new());
+        for (m, v) in &s.total_measures {
+            if m.starts_with(tariffs::measure::IEEPA_PREFIX) {
+                ieepa.push_str(&format!(", {m} {}", fmt_money(*v)));
+            } else {
+                other.push_str(&format!("; {m} {} (not IEEPA)", fmt_money(*v)));
+            }
+        }
         say(&format!(
-            "IEEPA duty {} (reciprocal {}); by measure: {}",
+            "IEEPA duty {} (reciprocal {}{ieepa}){other}",
             fmt_money(s.total_ieepa),
             fmt_money(s.total_reciprocal),
-            by_measure.join(", ")
         ));
     }
     say(&format!(
