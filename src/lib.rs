@@ -60,6 +60,8 @@ mod estimate;
 mod formula;
 mod hts;
 mod iso3166;
+mod keyword;
+mod kinds;
 mod load;
 pub mod money;
 mod program;
