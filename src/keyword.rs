@@ -256,6 +256,24 @@ where
     }
 }
 
+/// Deserializes a `T` from a string through its `FromStr`; see [`FromStrVisitor`].
+///
+/// # Errors
+///
+/// The deserializer's error: not a string (naming `expecting`), or `FromStr`'s message.
+#[cfg(feature = "serde")]
+pub(crate) fn deserialize_from_str<'de, D, T>(
+    deserializer: D,
+    expecting: &'static str,
+) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: fmt::Display,
+{
+    deserializer.deserialize_str(FromStrVisitor::new(expecting))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
