@@ -13,6 +13,7 @@ mod hardening;
 mod loading;
 mod lookups;
 mod props;
+mod serde;
 
 use std::path::PathBuf;
 
