@@ -77,6 +77,23 @@ impl fmt::Display for CountryCode {
     }
 }
 
+/// With the `serde` feature: the code as its two upper-case letters, `"CN"`.
+#[cfg(feature = "serde")]
+impl serde::Serialize for CountryCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// With the `serde` feature: a string read as [`FromStr`] reads it (two ASCII letters, either
+/// case, white space around ignored), with its error as the message.
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for CountryCode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::keyword::deserialize_from_str(deserializer, "a two-letter partner code")
+    }
+}
+
 type IsoRow = (
     &'static str,
     &'static str,

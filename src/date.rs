@@ -131,6 +131,23 @@ impl fmt::Display for Date {
     }
 }
 
+/// With the `serde` feature: the date as `Display` writes it, `"2025-04-09"`.
+#[cfg(feature = "serde")]
+impl serde::Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// With the `serde` feature: a string read as [`FromStr`] reads it (`YYYY-MM-DD`, a date
+/// that exists), with its error as the message.
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Date {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::keyword::deserialize_from_str(deserializer, "a date (YYYY-MM-DD)")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -231,6 +231,28 @@ impl fmt::Display for HtsCode {
     }
 }
 
+/// With the `serde` feature: the dotted form, as `Display` writes it (`"2709.00.20"`).
+#[cfg(feature = "serde")]
+impl serde::Serialize for HtsCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (dotted, len) = self.dotted();
+        match dotted.get(..len).map(std::str::from_utf8) {
+            Some(Ok(text)) => serializer.serialize_str(text),
+            // Digits and dots by construction; `Display` all the same if not.
+            _ => serializer.collect_str(self),
+        }
+    }
+}
+
+/// With the `serde` feature: a string read as [`FromStr`] reads it (4, 6, 8 or 10 digits,
+/// with or without the dots), with its error as the message.
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for HtsCode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::keyword::deserialize_from_str(deserializer, "an HTS code")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

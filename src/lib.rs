@@ -47,6 +47,15 @@
 //! (2025-04-09 for the bundled table: the Annex I rates). With the bundled table, entries
 //! before 2025-04-05 pay no reciprocal duty, entries from 5 to 8 April the 10% baseline, and
 //! entries from 9 April the Annex I rates.
+//!
+//! ## The `serde` feature
+//!
+//! With `serde` (switched on by the default `cli` feature), [`CountryCode`], [`HtsCode`],
+//! [`Date`], [`Category`] and [`TransportMode`] implement `Serialize` and `Deserialize` as
+//! the text their `Display` writes (`"CN"`, `"2709.00.20"`, `"2025-04-09"`,
+//! `"critical_minerals"`, `"ocean"`) and read it through their `FromStr`, with its validation
+//! and its error message; a `Decimal` is a string both ways (rust_decimal's `serde-str`),
+//! never a float. A build with `default-features = false` leaves the `serde` crate out.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -60,6 +69,8 @@ mod estimate;
 mod formula;
 mod hts;
 mod iso3166;
+mod keyword;
+mod kinds;
 mod load;
 pub mod measure;
 pub mod money;

@@ -14,6 +14,7 @@ mod loading;
 mod lookups;
 mod measures;
 mod props;
+mod serde;
 
 use std::path::PathBuf;
 
