@@ -3,10 +3,13 @@
 
 use rust_decimal::Decimal;
 
+use crate::kernel::{
+    self, Amounts, Arrival, Exact, FeeTerms, MeasureTerms, MpfTerms, Reciprocal, Terms,
+};
 use crate::measure::{Considered, Facts, Line, MeasureRow, Outcome, RateKind, Verdict};
-use crate::money::{self, fraction_to_pct, pct_to_fraction, round_money};
+use crate::money::{self, fraction_to_pct, round_money};
 use crate::table::{
-    Basis, ExemptEntry, FeeEntry, FeeKind, MpfExemptEntry, PartnerRate, RateEntry, RateStatus,
+    ExemptEntry, FeeEntry, FeeKind, MpfExemptEntry, PartnerRate, RateEntry, RateStatus,
 };
 use crate::{Category, CountryCode, Date, Error, HtsCode, RateTable, TransportMode};
 
@@ -181,20 +184,21 @@ impl Shipment {
     /// those of the shipment's own fields.
     pub(crate) fn all_facts(&self) -> Facts {
         let mut f = self.facts.clone();
-        for (yes, token) in [
-            (self.usmca, "usmca=yes"),
-            (self.transshipped, "transshipped=yes"),
-            (self.energy, "energy=yes"),
-            (self.potash, "potash=yes"),
-        ] {
-            if yes {
-                f.declare(token);
-            }
-        }
-        if let Some(kind) = self.section232 {
-            declare_section232(&mut f, kind);
-        }
+        declare_line_facts(
+            &mut f,
+            [self.usmca, self.transshipped, self.energy, self.potash],
+            self.section232,
+        );
         f
+    }
+
+    /// The loading date the in-transit rules look at: CBP applies them to vessel shipments
+    /// only (a mode not given is taken as possibly one).
+    pub(crate) fn vessel_loaded(&self) -> Option<Date> {
+        match self.mode {
+            None | Some(TransportMode::Ocean) => self.loaded,
+            Some(_) => None,
+        }
     }
     /// Sets the HTS code.
     pub fn hts(mut self, code: HtsCode) -> Shipment {
@@ -527,180 +531,174 @@ impl RateTable {
         // component and total is computed from, and adds up to, what the output shows.
         let value = round_money(s.customs_value);
         let (freight, insurance) = (round_money(s.freight), round_money(s.insurance));
-        // CBP applies the in-transit rules to vessel shipments only.
-        let loaded = match s.mode {
-            None | Some(TransportMode::Ocean) => s.loaded,
-            Some(_) => None,
-        };
+        let loaded = s.vessel_loaded();
         if s.entry_date.is_none() && self.reference_date().is_none() {
             return Err(Error::NoDate);
         }
         let partner_rate = self.reciprocal_with(s.origin, s.entry_date, loaded, s.transshipped)?;
         let date = partner_rate.date;
+        let exemption = exemption_for(&partner_rate, s.section232.is_some(), || {
+            self.goods_exemption(s.goods, date)
+        })?;
 
-        let exemption = self.exemption_for(&partner_rate, s.section232.is_some(), s.goods)?;
-        let us_content_excluded = s.us_content >= US_CONTENT_THRESHOLD;
-        let recip_base = if us_content_excluded {
-            money::mul(value, Decimal::ONE - s.us_content, "reciprocal base")?
-        } else {
-            value
+        // The lookups, as the kernel's terms.
+        let n = Exact;
+        let reciprocal = match exemption {
+            Some(_) => Reciprocal::None,
+            None => Reciprocal::of(&n, partner_rate.status).unwrap_or(Reciprocal::None),
         };
-        let (recip_rate, recip_pct) = match (exemption, partner_rate.status) {
-            (
-                None,
-                RateStatus::Applies {
-                    rate_pct,
-                    rate,
-                    rate_entry,
-                    ..
+        let mut outcomes = Vec::new();
+        self.measure_outcomes(s, date, loaded, None, &mut outcomes)?;
+        let measure_terms = outcomes
+            .iter()
+            .map(|o| {
+                let charged = o.applied.filter(|_| o.displaced_by.is_none());
+                MeasureTerms::of(&n, charged, o.ieepa)?.ok_or(Error::Overflow { what: "rate" })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        let fees =
+            [FeeKind::Mpf, FeeKind::MpfInformal, FeeKind::Hmf].map(|k| self.fee(k, Some(date)));
+        let [mpf_row, informal_row, hmf_row] = fees;
+        let mpf_exemption = self.mpf_exemption(s.origin, date, s.usmca);
+        let terms = Terms {
+            reciprocal,
+            measures: &measure_terms,
+            mpf: MpfTerms::of(
+                &n,
+                mpf_exemption.is_some(),
+                mpf_row,
+                informal_row,
+                self.has_fee(FeeKind::MpfInformal),
+            )
+            .ok_or(Error::Overflow { what: "fee" })?,
+            hmf: hmf_row.and_then(|f| FeeTerms::of(&n, f)),
+        };
+        let amounts = Amounts {
+            value,
+            mfn: s.mfn_pct,
+            mfn_general: s.mfn_general_pct,
+            us_content: s.us_content,
+            freight,
+            insurance,
+            entry_type: s.entry_type,
+            arrival: Arrival::of(s.mode),
+        };
+        let mut charges = Vec::with_capacity(measure_terms.len());
+        let p = kernel::price(&n, &amounts, &terms, date, &mut charges)?;
+
+        let measures = outcomes
+            .iter()
+            .zip(&charges)
+            .map(|(o, c)| MeasureDuty {
+                name: self.measures().name(o.measure),
+                charge: Charge {
+                    rate_pct: c.pct,
+                    base: c.base,
+                    amount: c.amount,
                 },
-            ) => {
-                if rate_entry.basis().is_floor() {
-                    // 15% all-in: the additional duty is 15% less the MFN rate, at least 0.
-                    let base_pct = match rate_entry.basis() {
-                        Basis::Floor15 => s.mfn_general_pct.unwrap_or(s.mfn_pct),
-                        _ => s.mfn_pct,
-                    };
-                    let pct = (rate_pct - base_pct).max(Decimal::ZERO);
-                    (pct_to_fraction(pct)?, pct.normalize())
-                } else {
-                    (rate, rate_pct)
-                }
-            }
-            _ => (Decimal::ZERO, Decimal::ZERO),
+                entry: o.entry,
+                applied: o.applied,
+                in_transit: o.in_transit,
+                displaced_by: o.displaced_by.map(|m| self.measures().name(m)),
+                ieepa: o.ieepa,
+            })
+            .collect();
+        let mpf = FeeCharge {
+            exemption: mpf_exemption,
+            ..fee_charge(p.mpf, if p.formal { mpf_row } else { informal_row }, value)
         };
-        let reciprocal = ReciprocalDuty {
-            charge: Charge {
-                rate_pct: recip_pct,
-                base: round_money(recip_base),
-                amount: round_money(money::mul(recip_base, recip_rate, "reciprocal duty")?),
-            },
-            partner_rate,
-            exemption,
-            us_content_excluded,
-        };
-
-        let mfn = Charge {
-            rate_pct: s.mfn_pct,
-            base: round_money(value),
-            amount: round_money(money::mul(value, pct_to_fraction(s.mfn_pct)?, "MFN duty")?),
-        };
-
-        let measures = self.measure_duties(s, value, date, loaded, None)?;
-
-        if s.entry_type == Some(EntryType::Informal) && value > INFORMAL_ENTRY_LIMIT {
-            // Informal entry is for shipments of $2,500 or less (19 CFR 143.21).
-            return Err(Error::OutOfRange {
-                field: "customs_value",
-                value,
-                expected: "at most 2500 for an informal entry (19 CFR 143.21); make it formal",
-            });
-        }
-        let formal = match s.entry_type {
-            Some(t) => t == EntryType::Formal,
-            None => value > INFORMAL_ENTRY_LIMIT,
-        };
-        let mpf_kind = if formal {
-            FeeKind::Mpf
-        } else {
-            FeeKind::MpfInformal
-        };
-        let mpf_row = self.fee(mpf_kind, Some(date));
-        let mpf = match (self.mpf_exemption(s.origin, date, s.usmca), mpf_row) {
-            (Some(exemption), entry) => FeeCharge {
-                exemption: Some(exemption),
-                entry,
-                ..no_fee(FeeOutcome::Exempt)
-            },
-            (None, Some(entry)) if formal => ad_valorem_fee(entry, value)?,
-            (None, Some(entry)) => flat_fee(entry),
-            (None, None) if formal => return Err(Error::NoFeeSchedule { fee: "MPF", date }),
-            // A table with informal fee rows but none for the date: a date outside them.
-            (None, None) if self.has_fee(FeeKind::MpfInformal) => {
-                return Err(Error::NoFeeSchedule {
-                    fee: "MPF_INFORMAL",
-                    date,
-                })
-            }
-            (None, None) => no_fee(FeeOutcome::InformalEntry),
-        };
-        let hmf = match s.mode {
-            Some(TransportMode::Ocean) => {
-                let entry = self
-                    .fee(FeeKind::Hmf, Some(date))
-                    .ok_or(Error::NoFeeSchedule { fee: "HMF", date })?;
-                ad_valorem_fee(entry, value)?
-            }
-            Some(_) => no_fee(FeeOutcome::NotOcean),
-            None => no_fee(FeeOutcome::ModeNotGiven),
-        };
-
-        let mut ieepa_duty = reciprocal.charge.amount;
-        let mut total_duty = money::add(mfn.amount, reciprocal.charge.amount, "total duty")?;
-        for m in &measures {
-            total_duty = money::add(total_duty, m.charge.amount, "total duty")?;
-            if m.ieepa {
-                ieepa_duty = money::add(ieepa_duty, m.charge.amount, "IEEPA duty")?;
-            }
-        }
-        let total_fees = money::add(mpf.charge.amount, hmf.charge.amount, "total fees")?;
-        let landed_cost = money::sum(
-            &[value, total_duty, total_fees, freight, insurance],
-            "landed cost",
-        )?;
-        let effective = money::ratio(total_duty, value, "effective rate")?;
         Ok(LandedCost {
             date,
             customs_value: value,
             dutiable_value: value,
-            mfn,
-            reciprocal,
+            mfn: Charge {
+                rate_pct: s.mfn_pct,
+                base: value,
+                amount: p.mfn,
+            },
+            reciprocal: ReciprocalDuty {
+                charge: Charge {
+                    rate_pct: p.reciprocal.pct,
+                    base: p.reciprocal.base,
+                    amount: p.reciprocal.amount,
+                },
+                partner_rate,
+                exemption,
+                us_content_excluded: p.us_content_excluded,
+            },
             measures,
             mpf,
-            hmf,
+            hmf: fee_charge(p.hmf, hmf_row, value),
             freight,
             insurance,
-            ieepa_duty,
-            total_duty,
-            total_fees,
-            landed_cost,
-            effective_duty_rate_pct: crate::money::fraction_to_pct_fixed(effective)?,
+            ieepa_duty: p.ieepa,
+            total_duty: p.total_duty,
+            total_fees: p.total_fees,
+            landed_cost: p.landed,
+            effective_duty_rate_pct: p.effective_pct,
         })
     }
 
-    /// The duty of every measure with a row for the shipment's origin on the date, by the
-    /// one choosing rule of [`crate::measure`]; with `trace`, the verdict on every row.
-    fn measure_duties<'t>(
+    /// The outcome of every measure with a row for the shipment's origin on the date, by
+    /// the one choosing rule of [`crate::measure`]; with `trace`, the verdict on every row.
+    fn measure_outcomes<'t>(
         &'t self,
         s: &Shipment,
-        value: Decimal,
         date: Date,
         loaded: Option<Date>,
         trace: Option<&mut Vec<Considered<'t>>>,
-    ) -> Result<Vec<MeasureDuty<'t>>, Error> {
+        out: &mut Vec<Outcome<'t>>,
+    ) -> Result<(), Error> {
+        out.clear();
         let measures = self.measures();
         if measures.is_empty() {
-            return Ok(Vec::new());
+            return Ok(());
         }
         let rows = measures.candidates(s.origin, date);
         if rows.is_empty() {
-            return Ok(Vec::new());
-        }
-        // The goods' exemption row, looked up once: it declares a fact, and it is the list
-        // `scope_except=annex2` names (where an ambiguous code is an error).
-        let exemption = self.goods_exemption(s.goods, date);
-        let mut facts = s.all_facts();
-        // Goods whose exemption row moved them to a Section 232 action (copper semis) are
-        // Section 232 goods even when the input does not say so.
-        if let Ok(Some(Exemption::AnnexII(row))) = exemption {
-            declare_exemption_facts(&mut facts, row);
+            return Ok(());
         }
         let hts = match s.goods {
             Goods::Hts(h) => Some(h),
             _ => None,
         };
+        self.choose_measures(
+            &rows,
+            s.origin,
+            s.goods,
+            hts,
+            date,
+            loaded,
+            s.all_facts(),
+            trace,
+            out,
+        )
+    }
+
+    /// The outcomes of the measure rows `rows` (candidates for the origin on the date) for
+    /// goods with the declared `facts`: the goods' exemption row, looked up once here,
+    /// declares facts of its own and is the list `scope_except=annex2` names.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn choose_measures<'t>(
+        &'t self,
+        rows: &[u32],
+        origin: CountryCode,
+        goods: Goods,
+        hts: Option<HtsCode>,
+        date: Date,
+        loaded: Option<Date>,
+        mut facts: Facts,
+        trace: Option<&mut Vec<Considered<'t>>>,
+        out: &mut Vec<Outcome<'t>>,
+    ) -> Result<(), Error> {
+        let exemption = self.goods_exemption(goods, date);
+        // Goods whose exemption row moved them to a Section 232 action (copper semis) are
+        // Section 232 goods even when the input does not say so.
+        if let Ok(Some(Exemption::AnnexII(row))) = exemption {
+            declare_exemption_facts(&mut facts, row);
+        }
         let line = Line {
-            origin: s.origin,
+            origin,
             hts,
             date,
             loaded,
@@ -713,48 +711,8 @@ impl RateTable {
             )),
             Err(e) => Err(e.clone()),
         };
-        let mut outcomes = Vec::new();
-        measures.outcomes(&rows, &line, &mut annex2, trace, &mut outcomes)?;
-        outcomes
-            .iter()
-            .map(|o| self.measure_duty(s, value, o))
-            .collect()
-    }
-
-    /// The duty of one measure's outcome.
-    fn measure_duty<'t>(
-        &'t self,
-        s: &Shipment,
-        value: Decimal,
-        o: &Outcome<'t>,
-    ) -> Result<MeasureDuty<'t>, Error> {
-        let measures = self.measures();
-        let charged = o.applied.filter(|_| o.displaced_by.is_none());
-        let (rate_pct, base) = match charged {
-            None => (Decimal::ZERO, value),
-            Some(r) => {
-                let base = money::mul(value, r.base_share(s.us_content)?, "measure base")?;
-                (r.charged_pct(s.mfn_pct)?, base)
-            }
-        };
-        let amount = round_money(money::mul(
-            base,
-            pct_to_fraction(rate_pct)?,
-            "measure duty",
-        )?);
-        Ok(MeasureDuty {
-            name: measures.name(o.measure),
-            charge: Charge {
-                rate_pct,
-                base: round_money(base),
-                amount,
-            },
-            entry: o.entry,
-            applied: o.applied,
-            in_transit: o.in_transit,
-            displaced_by: o.displaced_by.map(|m| measures.name(m)),
-            ieepa: o.ieepa,
-        })
+        self.measures()
+            .outcomes(rows, &line, &mut annex2, trace, out)
     }
 
     /// Every row of the schedule's measures considered for a shipment, and why each applied
@@ -779,36 +737,24 @@ impl RateTable {
     /// As [`RateTable::landed_cost`].
     pub fn explain(&self, s: &Shipment) -> Result<Vec<Considered<'_>>, Error> {
         let c = self.landed_cost(s)?;
-        let loaded = match s.mode {
-            None | Some(TransportMode::Ocean) => s.loaded,
-            Some(_) => None,
-        };
         let mut trace = Vec::new();
-        self.measure_duties(s, c.customs_value, c.date, loaded, Some(&mut trace))?;
+        self.measure_outcomes(
+            s,
+            c.date,
+            s.vessel_loaded(),
+            Some(&mut trace),
+            &mut Vec::new(),
+        )?;
         Ok(trace)
     }
 
-    /// Why goods would not pay the reciprocal duty, in order of precedence: no rate in force
-    /// (or in transit), partner not subject, Section 232, an exemption line, a declared
-    /// category.
-    fn exemption_for<'a>(
-        &'a self,
-        partner_rate: &PartnerRate<'a>,
-        section232: bool,
+    /// The exemption the goods themselves give on a date: an exemption row covering the
+    /// code, or an exempt category declared.
+    pub(crate) fn goods_exemption(
+        &self,
         goods: Goods,
-    ) -> Result<Option<Exemption<'a>>, Error> {
-        Ok(match partner_rate.status {
-            RateStatus::NotInForce { first_from } => match partner_rate.in_transit {
-                Some(row) => Some(Exemption::InTransit(row)),
-                None => Some(Exemption::NotInForce { first_from }),
-            },
-            RateStatus::NotSubject { entry } => Some(Exemption::NotSubject(entry)),
-            RateStatus::Applies { .. } if section232 => Some(Exemption::Section232),
-            RateStatus::Applies { .. } => self.goods_exemption(goods, partner_rate.date)?,
-        })
-    }
-
-    fn goods_exemption(&self, goods: Goods, date: Date) -> Result<Option<Exemption<'_>>, Error> {
+        date: Date,
+    ) -> Result<Option<Exemption<'_>>, Error> {
         Ok(match goods {
             Goods::Unspecified => None,
             Goods::Hts(code) => self.exemption(code, Some(date))?.map(Exemption::AnnexII),
@@ -912,13 +858,10 @@ impl<'a> Basket<'a> {
         )?;
         let value = round_money(line.value);
         let date = self.partner_rate.date;
-        let category = match line.goods {
-            Goods::Unspecified => None,
-            Goods::Hts(code) => self
-                .table
-                .exemption(code, Some(date))?
-                .map(|e| e.category()),
-            Goods::Category(c) => self.table.category_exempt(c, Some(date)).then_some(c),
+        let category = match self.table.goods_exemption(line.goods, date)? {
+            Some(Exemption::AnnexII(e)) => Some(e.category()),
+            Some(Exemption::Category(c)) => Some(c),
+            _ => None,
         };
         let total = money::add(self.total, value, "basket total")?;
         if let Some(c) = category {
@@ -980,57 +923,56 @@ impl<'a> Basket<'a> {
     }
 }
 
-fn ad_valorem_fee(entry: &FeeEntry, value: Decimal) -> Result<FeeCharge<'_>, Error> {
-    let raw = round_money(money::mul(value, entry.rate(), "fee")?);
-    let (min, max, _) = entry.figures();
-    let (amount, outcome) = match (min, max) {
-        (Some(min), _) if raw < min => (min, FeeOutcome::RaisedToMinimum),
-        (_, Some(max)) if raw > max => (max, FeeOutcome::CappedAtMaximum),
-        _ => (raw, FeeOutcome::AdValorem),
-    };
-    Ok(FeeCharge {
-        charge: Charge {
-            rate_pct: entry.rate_pct(),
-            base: round_money(value),
-            amount,
-        },
-        entry: Some(entry),
-        outcome,
-        exemption: None,
-    })
-}
-
-/// A flat fee per entry (the informal MPF); none when the table has no amount for it.
-fn flat_fee(entry: &FeeEntry) -> FeeCharge<'_> {
-    match entry.figures().2 {
-        Some(amount) => FeeCharge {
-            charge: Charge {
-                amount,
-                ..Charge::default()
-            },
-            entry: Some(entry),
-            outcome: FeeOutcome::Flat,
-            exemption: None,
-        },
-        None => no_fee(FeeOutcome::InformalEntry),
-    }
-}
-
-fn no_fee(outcome: FeeOutcome) -> FeeCharge<'static> {
-    FeeCharge {
-        charge: Charge::default(),
-        entry: None,
-        outcome,
-        exemption: None,
-    }
-}
-
 impl<'a> LandedCost<'a> {
     /// The duty of one measure by name, if the schedule has a row of it for the origin on
     /// the date.
     pub fn measure(&self, name: &str) -> Option<&MeasureDuty<'a>> {
         self.measures.iter().find(|m| m.name == name)
     }
+}
+
+/// A fee as the kernel charged it, with the row it comes from (`row`: the row of the fee's
+/// kind on the date).
+fn fee_charge(fee: kernel::Fee<Exact>, row: Option<&FeeEntry>, value: Decimal) -> FeeCharge<'_> {
+    let ad_valorem = matches!(
+        fee.outcome,
+        FeeOutcome::AdValorem | FeeOutcome::RaisedToMinimum | FeeOutcome::CappedAtMaximum
+    );
+    FeeCharge {
+        charge: Charge {
+            rate_pct: match row {
+                Some(r) if ad_valorem => r.rate_pct(),
+                _ => Decimal::ZERO,
+            },
+            base: if ad_valorem { value } else { Decimal::ZERO },
+            amount: fee.amount,
+        },
+        entry: match fee.outcome {
+            FeeOutcome::InformalEntry | FeeOutcome::NotOcean | FeeOutcome::ModeNotGiven => None,
+            _ => row,
+        },
+        outcome: fee.outcome,
+        exemption: None,
+    }
+}
+
+/// Why goods would not pay the reciprocal duty, in order of precedence: no rate in force
+/// (or in transit), partner not subject, Section 232, an exemption of the goods themselves
+/// (`goods`, looked up only when it decides).
+pub(crate) fn exemption_for<'a>(
+    partner_rate: &PartnerRate<'a>,
+    section232: bool,
+    goods: impl FnOnce() -> Result<Option<Exemption<'a>>, Error>,
+) -> Result<Option<Exemption<'a>>, Error> {
+    Ok(match partner_rate.status {
+        RateStatus::NotInForce { first_from } => match partner_rate.in_transit {
+            Some(row) => Some(Exemption::InTransit(row)),
+            None => Some(Exemption::NotInForce { first_from }),
+        },
+        RateStatus::NotSubject { entry } => Some(Exemption::NotSubject(entry)),
+        RateStatus::Applies { .. } if section232 => Some(Exemption::Section232),
+        RateStatus::Applies { .. } => goods()?,
+    })
 }
 
 /// Declares the facts an exemption row gives the goods: a row that moved them to a Section 232
@@ -1040,6 +982,22 @@ pub(crate) fn declare_exemption_facts(f: &mut Facts, row: &ExemptEntry) {
         declare_section232(f, Section232::Copper);
     }
 }
+
+/// Declares the facts of a line's own fields: `usmca=yes`, `transshipped=yes`, `energy=yes`,
+/// `potash=yes` (for those of `yes` that are true, in that order) and the Section 232 facts.
+pub(crate) fn declare_line_facts(f: &mut Facts, yes: [bool; 4], section232: Option<Section232>) {
+    for (yes, token) in yes.into_iter().zip(LINE_FACTS) {
+        if yes {
+            f.declare(token);
+        }
+    }
+    if let Some(kind) = section232 {
+        declare_section232(f, kind);
+    }
+}
+
+/// The facts [`declare_line_facts`] declares for a line's yes/no fields.
+const LINE_FACTS: [&str; 4] = ["usmca=yes", "transshipped=yes", "energy=yes", "potash=yes"];
 
 /// Declares the facts of goods subject to Section 232: `section232=yes`, and the kind.
 pub(crate) fn declare_section232(f: &mut Facts, kind: Section232) {

@@ -69,6 +69,7 @@ mod estimate;
 mod formula;
 mod hts;
 mod iso3166;
+mod kernel;
 mod keyword;
 mod kinds;
 mod load;

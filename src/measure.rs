@@ -487,56 +487,6 @@ impl MeasureRow {
             self.confidence.as_str().to_string(),
         ]
     }
-    /// The rate charged on the row's base, in percent, on a line whose MFN rate is `mfn_pct`:
-    /// the rate (`additional`, `in_lieu`), or the rate less the MFN rate, at least 0
-    /// (`total_floor`, `total_cap`).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Prohibited`](crate::Error::Prohibited) for an import ban;
-    /// [`Error::MeasureInput`](crate::Error::MeasureInput) for a specific rate, which needs
-    /// quantities.
-    pub fn charged_pct(&self, mfn_pct: Decimal) -> Result<Decimal, crate::Error> {
-        let rate = self.rate_pct.unwrap_or_default();
-        match self.kind {
-            RateKind::Additional | RateKind::InLieu => Ok(rate),
-            RateKind::TotalFloor | RateKind::TotalCap => {
-                Ok((rate - mfn_pct).max(Decimal::ZERO).normalize())
-            }
-            RateKind::Prohibited => Err(crate::Error::Prohibited {
-                measure: self.name.to_string(),
-                source_text: self.source.to_string(),
-            }),
-            RateKind::Specific => Err(crate::Error::MeasureInput {
-                measure: self.name.to_string(),
-                line: self.line,
-                needs: format!(
-                    "a specific rate per unit ({}) needs quantities, not an input yet",
-                    self.unit
-                ),
-            }),
-        }
-    }
-
-    /// The share of the customs value the rate applies to: all of it (`full_value`), or the
-    /// non-US part (`non_us_content`) for a US-content share `us_content`.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::MeasureInput`](crate::Error::MeasureInput) for a base the inputs do not carry
-    /// yet (metal content, a minimum import price).
-    pub fn base_share(&self, us_content: Decimal) -> Result<Decimal, crate::Error> {
-        match self.base {
-            Base::FullValue => Ok(Decimal::ONE),
-            Base::NonUsContent => Ok(Decimal::ONE - us_content),
-            other => Err(crate::Error::MeasureInput {
-                measure: self.name.to_string(),
-                line: self.line,
-                needs: format!("the {other} base is not an input yet"),
-            }),
-        }
-    }
-
     /// True for measures imposed under IEEPA (named `ieepa_...`).
     pub fn is_ieepa(&self) -> bool {
         self.name.starts_with(IEEPA_PREFIX)

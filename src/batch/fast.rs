@@ -1027,8 +1027,18 @@ fn measure_rates<'t>(
             .iter()
             .position(|(m, _)| *m == measures.name(o.measure))?;
         let rate = match (o.applied, o.displaced_by) {
-            (Some(r), None) if r.base() == Base::FullValue => e4_of(r.charged_pct(mfn_pct).ok()?)?,
-            (Some(_), None) => return None,
+            (Some(r), None) => {
+                let t = crate::kernel::MeasureTerms::of(&crate::kernel::Cents, Some(r), o.ieepa)
+                    .ok()??;
+                if t.non_us {
+                    return None;
+                }
+                if t.over_mfn {
+                    (t.pct - e4_of(mfn_pct)?).max(0)
+                } else {
+                    t.pct
+                }
+            }
             _ => 0,
         };
         *rates.get_mut(slot)? = Some((rate, o.ieepa));
