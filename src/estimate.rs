@@ -195,10 +195,7 @@ impl Shipment {
     /// The loading date the in-transit rules look at: CBP applies them to vessel shipments
     /// only (a mode not given is taken as possibly one).
     pub(crate) fn vessel_loaded(&self) -> Option<Date> {
-        match self.mode {
-            None | Some(TransportMode::Ocean) => self.loaded,
-            Some(_) => None,
-        }
+        vessel_loaded(self.mode, self.loaded)
     }
     /// Sets the HTS code.
     pub fn hts(mut self, code: HtsCode) -> Shipment {
@@ -367,6 +364,20 @@ pub enum FeeOutcome {
     ModeNotGiven,
 }
 
+impl FeeOutcome {
+    /// True when the amount comes from the fee row's figures (ad valorem within its limits,
+    /// or flat).
+    pub(crate) fn uses_row(self) -> bool {
+        matches!(
+            self,
+            FeeOutcome::AdValorem
+                | FeeOutcome::RaisedToMinimum
+                | FeeOutcome::CappedAtMaximum
+                | FeeOutcome::Flat
+        )
+    }
+}
+
 /// A fee with the table row it comes from.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FeeCharge<'a> {
@@ -385,12 +396,10 @@ impl FeeCharge<'_> {
     /// The note of figures carried forward from an earlier row, when the amount used them
     /// (`FY2027 MPF limits not in the table: FY2026 limits used`).
     pub fn carried_note(&self) -> Option<&str> {
-        match self.outcome {
-            FeeOutcome::AdValorem
-            | FeeOutcome::RaisedToMinimum
-            | FeeOutcome::CappedAtMaximum
-            | FeeOutcome::Flat => self.entry.and_then(|e| e.carried()).map(|c| c.note()),
-            _ => None,
+        if self.outcome.uses_row() {
+            self.entry.and_then(|e| e.carried()).map(|c| c.note())
+        } else {
+            None
         }
     }
 }
@@ -658,40 +667,39 @@ impl RateTable {
         if rows.is_empty() {
             return Ok(());
         }
-        let hts = match s.goods {
-            Goods::Hts(h) => Some(h),
-            _ => None,
-        };
         self.choose_measures(
             &rows,
             s.origin,
             s.goods,
-            hts,
             date,
             loaded,
             s.all_facts(),
+            self.goods_exemption(s.goods, date),
             trace,
             out,
         )
     }
 
     /// The outcomes of the measure rows `rows` (candidates for the origin on the date) for
-    /// goods with the declared `facts`: the goods' exemption row, looked up once here,
-    /// declares facts of its own and is the list `scope_except=annex2` names.
+    /// goods with the declared `facts`: the goods' `exemption` declares facts of its own and
+    /// is the list `scope_except=annex2` names.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn choose_measures<'t>(
         &'t self,
         rows: &[u32],
         origin: CountryCode,
         goods: Goods,
-        hts: Option<HtsCode>,
         date: Date,
         loaded: Option<Date>,
         mut facts: Facts,
+        exemption: Result<Option<Exemption<'t>>, Error>,
         trace: Option<&mut Vec<Considered<'t>>>,
         out: &mut Vec<Outcome<'t>>,
     ) -> Result<(), Error> {
-        let exemption = self.goods_exemption(goods, date);
+        let hts = match goods {
+            Goods::Hts(h) => Some(h),
+            _ => None,
+        };
         // Goods whose exemption row moved them to a Section 232 action (copper semis) are
         // Section 232 goods even when the input does not say so.
         if let Ok(Some(Exemption::AnnexII(row))) = exemption {
@@ -934,10 +942,7 @@ impl<'a> LandedCost<'a> {
 /// A fee as the kernel charged it, with the row it comes from (`row`: the row of the fee's
 /// kind on the date).
 fn fee_charge(fee: kernel::Fee<Exact>, row: Option<&FeeEntry>, value: Decimal) -> FeeCharge<'_> {
-    let ad_valorem = matches!(
-        fee.outcome,
-        FeeOutcome::AdValorem | FeeOutcome::RaisedToMinimum | FeeOutcome::CappedAtMaximum
-    );
+    let ad_valorem = fee.outcome.uses_row() && fee.outcome != FeeOutcome::Flat;
     FeeCharge {
         charge: Charge {
             rate_pct: match row {
@@ -953,6 +958,15 @@ fn fee_charge(fee: kernel::Fee<Exact>, row: Option<&FeeEntry>, value: Decimal) -
         },
         outcome: fee.outcome,
         exemption: None,
+    }
+}
+
+/// The loading date the in-transit rules look at, for goods arriving by `mode`: CBP applies
+/// them to vessel shipments only (a mode not given is taken as possibly one).
+pub(crate) fn vessel_loaded(mode: Option<TransportMode>, loaded: Option<Date>) -> Option<Date> {
+    match mode {
+        None | Some(TransportMode::Ocean) => loaded,
+        Some(_) => None,
     }
 }
 

@@ -504,12 +504,13 @@ fn fee_row(row: &Row<'_>, texts: &mut Texts) -> Result<FeeEntry, LoadError> {
         row.empty(c, "fee")?;
     }
     let (from, to) = row.period(false)?;
+    // The kernel charges the rate as a fraction: one that has none is refused here.
+    fraction(row, Some(rate_pct))?;
     Ok(FeeEntry {
         line: row.line,
         kind,
         name: row.get(C_NAME).to_string(),
         rate_pct,
-        rate: fraction(row, Some(rate_pct))?.unwrap_or_default(),
         min,
         max,
         flat,

@@ -380,6 +380,10 @@ impl MeasureRow {
     pub fn measure(&self) -> &str {
         &self.name
     }
+    /// The measure's index among the table's measures (in order of first appearance).
+    pub(crate) fn measure_index(&self) -> usize {
+        self.measure
+    }
     /// The `origin` column as written (`CN;HK`, `*`, `EU`).
     pub fn origin(&self) -> &str {
         &self.origin_text
@@ -1014,16 +1018,14 @@ impl Measures {
             .collect()
     }
 
-    /// True when the duties of these candidate rows depend on nothing but the origin and
-    /// the date (and the loading date): every row covers all goods under no condition, at a
-    /// rate that does not depend on the MFN rate.
+    /// True when the choice among these candidate rows depends on nothing but the origin
+    /// and the date (and the loading date): every row covers all goods under no condition.
     pub(crate) fn fixed(&self, rows: &[u32]) -> bool {
         rows.iter().all(|&i| {
             self.rows.get(i as usize).is_some_and(|r| {
                 r.scope.is_none()
                     && r.except.is_empty()
                     && r.condition.is_empty()
-                    && !matches!(r.kind, RateKind::TotalFloor | RateKind::TotalCap)
             })
         })
     }

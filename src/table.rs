@@ -501,7 +501,6 @@ pub struct FeeEntry {
     pub(crate) kind: FeeKind,
     pub(crate) name: String,
     pub(crate) rate_pct: Decimal,
-    pub(crate) rate: Decimal,
     pub(crate) min: Option<Decimal>,
     pub(crate) max: Option<Decimal>,
     pub(crate) flat: Option<Decimal>,
@@ -550,9 +549,6 @@ impl FeeEntry {
     /// The ad valorem rate in percent.
     pub fn rate_pct(&self) -> Decimal {
         self.rate_pct
-    }
-    pub(crate) fn rate(&self) -> Decimal {
-        self.rate
     }
     /// The minimum per entry in USD, if the row gives one.
     pub fn min_usd(&self) -> Option<Decimal> {

@@ -14,8 +14,6 @@
 use std::collections::HashMap;
 use std::str::FromStr;
 
-use rust_decimal::Decimal;
-
 use super::format::{
     basis_of, exemption_parts, needs_quotes, push_cents, push_pct_e4, push_text, ColumnSet, OutBuf,
     RowWriter,
@@ -24,14 +22,17 @@ use super::source::Fields;
 use super::stream::{Columns, RowError};
 use super::{plain_digits, yes_no, Field};
 use crate::estimate::{
-    declare_exemption_facts, declare_section232, reciprocal_source, Exemption, Section232,
+    declare_line_facts, exemption_for, reciprocal_source, vessel_loaded, Exemption, Goods,
+    Section232,
 };
-use crate::measure::{Base, Facts, Line, Outcome};
+use crate::kernel::{
+    self, Amounts, Arrival, Cents, Charged, FeeTerms, MeasureTerms, MpfTerms, Numbers, Priced,
+    Reciprocal, Terms,
+};
+use crate::measure::{Facts, Line, Outcome};
 use crate::money;
-use crate::{
-    CountryCode, Date, ExemptEntry, FeeEntry, FeeKind, HtsCode, RateStatus, RateTable,
-    TransportMode,
-};
+use crate::table::PartnerRate;
+use crate::{Category, CountryCode, Date, FeeKind, HtsCode, RateTable, TransportMode};
 
 /// What the fast path made of a row.
 pub(super) enum Fast {
@@ -133,48 +134,17 @@ impl CentSums {
     }
 }
 
-/// A fee's rate and limits in integers.
-#[derive(Debug, Clone, Copy)]
-struct Fee {
-    rate_e4: i64,
-    min: Option<i64>,
-    max: Option<i64>,
-}
-
-impl Fee {
-    fn of(entry: &FeeEntry) -> Option<Fee> {
-        let limit = |d: Option<Decimal>| match d {
-            None => Some(None),
-            Some(d) => cents_of(d).map(Some),
-        };
-        let (min, max, _) = entry.figures();
-        Some(Fee {
-            rate_e4: e4_of(entry.rate_pct())?,
-            min: limit(min)?,
-            max: limit(max)?,
-        })
-    }
-
-    /// The fee on a value, as `ad_valorem_fee` computes it.
-    fn on(self, cents: i64) -> i64 {
-        let raw = round_div(i128::from(cents) * i128::from(self.rate_e4), 1_000_000);
-        match (self.min, self.max) {
-            (Some(min), _) if raw < min => min,
-            (_, Some(max)) if raw > max => max,
-            _ => raw,
-        }
-    }
-}
-
-/// A partner's treatment on a span of dates over which no row of the table starts or ends.
+/// A partner's treatment on a span of dates over which no row of the table starts or ends:
+/// what the table says about its lines, looked up once by the general lookups and held as
+/// the kernel's terms in [`Cents`].
 #[derive(Debug)]
 struct Treatment<'t> {
-    status: RateStatus<'t>,
-    /// The reciprocal rate when one applies, and as the output writes it.
+    partner_rate: PartnerRate<'t>,
+    /// The reciprocal terms of goods not exempt.
+    reciprocal: Reciprocal<i64>,
+    /// The table's rate (0 when none applies), and as the output writes it.
     rate_e4: i64,
     rate_text: Vec<u8>,
-    /// True when the rate is a 15% floor (the additional duty is 15% less the MFN rate).
-    floor: bool,
     /// The origin and name columns: the partner's code, a comma and its name, quoted.
     code_name: Vec<u8>,
     /// The source column when the partner's status alone decides the treatment (a rate
@@ -187,57 +157,44 @@ struct Treatment<'t> {
     basis: &'static str,
     /// The basis column followed by the three empty exemption columns.
     basis_no_exemption: Vec<u8>,
-    /// The rate of each of the [`NAMED_MEASURES`](super::NAMED_MEASURES) with a row for the
-    /// partner on these dates, and whether it is IEEPA, when the rows depend on nothing but
-    /// the partner and the date.
-    programs: Rates,
-    /// Else the candidate measure rows, chosen among for each row.
+    /// The measure rows for the partner on these dates.
     measure_rows: Vec<u32>,
-    /// True when the partner's goods pay no MPF whatever their claim (19 U.S.C. 58c(b)).
-    mpf_exempt: bool,
-    mpf: Option<Fee>,
-    /// The flat MPF of an informal entry (0 when the table has no informal fee rows; `None`
-    /// when it has some but none for these dates: the general path names the error).
-    mpf_informal: Option<i64>,
-    /// Whether the formal and informal MPF figures are carried from an earlier row.
+    /// Their terms and output slots, when they depend on nothing but the partner and the
+    /// date (else chosen for each line).
+    fixed: Option<(Vec<MeasureTerms<i64>>, Vec<usize>)>,
+    /// The MPF without and with a USMCA claim.
+    mpf: [MpfTerms<Cents>; 2],
+    /// Whether the formal and informal MPF rows carry figures from an earlier row.
     mpf_carried: [bool; 2],
     /// The MPF's minimum and maximum as the output writes them (most entries pay one).
     mpf_limits: [(i64, Vec<u8>); 2],
-    hmf: Option<Fee>,
+    hmf: Option<FeeTerms<Cents>>,
 }
 
 impl<'t> Treatment<'t> {
-    /// The treatment on `date`, from the general lookups; `None` when any rate does not fit
-    /// the fast path.
-    fn build(table: &'t RateTable, code: CountryCode, date: Date) -> Option<Treatment<'t>> {
-        let pr = table.reciprocal_with(code, Some(date), None, false).ok()?;
-        if pr.in_transit.is_some() {
-            return None;
-        }
-        let (rate_e4, floor) = match pr.status {
-            RateStatus::Applies {
-                rate_pct,
-                rate_entry,
-                ..
-            } => (e4_of(rate_pct)?, rate_entry.basis().is_floor()),
-            _ => (0, false),
-        };
-        // The measures' rates, once here when their rows depend on nothing but the partner
-        // and the date, else for each row.
+    /// The treatment on `date` (with the in-transit and transshipment facts of a line, when
+    /// it has them), from the general lookups; `None` when a figure does not fit [`Cents`]
+    /// or a measure has no columns of its own.
+    fn build(
+        table: &'t RateTable,
+        slots: &[Option<usize>],
+        code: CountryCode,
+        date: Date,
+        loaded: Option<Date>,
+        transshipped: bool,
+    ) -> Option<Treatment<'t>> {
+        let n = Cents;
+        let pr = table
+            .reciprocal_with(code, Some(date), loaded, transshipped)
+            .ok()?;
+        let reciprocal = Reciprocal::of(&n, pr.status)?;
+        let rate_e4 = n.pct(pr.rate_pct())?;
         let measures = table.measures();
-        let mut measure_rows = measures.candidates(code, date);
+        let measure_rows = measures.candidates(code, date);
         // The writer has columns for the named measures only.
-        let named = |i: &u32| {
-            measures
-                .rows()
-                .get(*i as usize)
-                .is_some_and(|r| super::NAMED_MEASURES.iter().any(|(m, _)| *m == r.measure()))
-        };
-        if !measure_rows.iter().all(named) {
-            return None;
-        }
-        let mut programs = [None; 4];
-        if !measure_rows.is_empty() && measures.fixed(&measure_rows) {
+        let slot = |measure: usize| slots.get(measure).copied().flatten();
+        let mut fixed = None;
+        if loaded.is_none() && measures.fixed(&measure_rows) {
             let line = Line {
                 origin: code,
                 hts: None,
@@ -245,50 +202,41 @@ impl<'t> Treatment<'t> {
                 loaded: None,
                 facts: &Facts::new(),
             };
-            programs = measure_rates(
-                table,
-                &measure_rows,
-                &line,
-                &mut || Ok(false),
-                Decimal::ZERO,
-                &mut Vec::new(),
-            )?;
-            measure_rows.clear();
+            let mut outcomes = Vec::new();
+            measures
+                .outcomes(&measure_rows, &line, &mut || Ok(false), None, &mut outcomes)
+                .ok()?;
+            let (mut terms, mut places) = (Vec::new(), Vec::new());
+            for o in &outcomes {
+                terms.push(measure_terms(o)?);
+                places.push(slot(o.measure)?);
+            }
+            fixed = Some((terms, places));
+        } else if !measure_rows.iter().all(|&i| {
+            measures
+                .rows()
+                .get(i as usize)
+                .is_some_and(|r| slot(r.measure_index()).is_some())
+        }) {
+            return None;
         }
-        let fee = |kind| match table.fee(kind, Some(date)) {
-            None => Some(None),
-            Some(f) => Fee::of(f).map(Some),
+        let fee = |kind| table.fee(kind, Some(date));
+        let mpf_terms = |usmca| {
+            MpfTerms::of(
+                &n,
+                table.mpf_exemption(code, date, usmca).is_some(),
+                fee(FeeKind::Mpf),
+                fee(FeeKind::MpfInformal),
+                table.has_fee(FeeKind::MpfInformal),
+            )
         };
-        let mut code_name = Vec::with_capacity(32);
-        code_name.extend_from_slice(code.as_bytes());
-        code_name.push(b',');
-        push_text(&mut code_name, pr.partner.name());
-        let mut source = Vec::new();
-        push_text(
-            &mut source,
-            reciprocal_source(status_exemption(pr.status), pr.status),
-        );
-        let mut rate_text = Vec::with_capacity(8);
-        push_pct_e4(&mut rate_text, rate_e4.unsigned_abs());
-        let mpf = fee(FeeKind::Mpf)?;
-        let mpf_informal = match table.fee(FeeKind::MpfInformal, Some(date)) {
-            Some(f) => match f.figures().2 {
-                Some(flat) => Some(cents_of(flat)?),
-                None => Some(0),
-            },
-            None if table.has_fee(FeeKind::MpfInformal) => None,
-            None => Some(0),
+        let mpf = [mpf_terms(false)?, mpf_terms(true)?];
+        let hmf = match fee(FeeKind::Hmf) {
+            Some(f) => Some(FeeTerms::of(&n, f)?),
+            None => None,
         };
-        let carried = |kind| {
-            table
-                .fee(kind, Some(date))
-                .is_some_and(|f| f.carried().is_some())
-        };
-        let mpf_carried = [
-            carried(FeeKind::Mpf),
-            // A blank informal amount with none before it charges nothing, carries nothing.
-            mpf_informal.is_some_and(|m| m > 0) && carried(FeeKind::MpfInformal),
-        ];
+        let carried = |kind| fee(kind).is_some_and(|f| f.carried().is_some());
+        let mpf_carried = [carried(FeeKind::Mpf), carried(FeeKind::MpfInformal)];
         let limit = |l: Option<i64>| {
             let mut text = Vec::new();
             if let Some(cents) = l {
@@ -296,32 +244,43 @@ impl<'t> Treatment<'t> {
             }
             (l.unwrap_or(-1), text)
         };
-        let mpf_limits = [
-            limit(mpf.and_then(|f| f.min)),
-            limit(mpf.and_then(|f| f.max)),
-        ];
+        let [min, max] = mpf[0].formal.map_or([None; 2], |f| f.limits());
+        let mut code_name = Vec::with_capacity(32);
+        code_name.extend_from_slice(code.as_bytes());
+        code_name.push(b',');
+        push_text(&mut code_name, pr.partner.name());
+        let mut source = Vec::new();
+        let by_status = exemption_for(&pr, false, || Ok(None)).ok()?;
+        push_text(&mut source, reciprocal_source(by_status, pr.status));
+        let mut rate_text = Vec::with_capacity(8);
+        push_pct_e4(&mut rate_text, rate_e4.unsigned_abs());
         let source_no_programs = [&source[..], b",,,,,,,,"].concat();
         let basis = basis_of(pr.status);
         Some(Treatment {
+            partner_rate: pr,
+            reciprocal,
             source,
             source_no_programs,
-            status: pr.status,
             rate_e4,
             rate_text,
-            floor,
             code_name,
             basis,
             basis_no_exemption: [basis.as_bytes(), b",,,"].concat(),
-            programs,
             measure_rows,
-            mpf_exempt: table.mpf_exemption(code, date, false).is_some(),
+            fixed,
             mpf,
-            mpf_informal,
             mpf_carried,
-            mpf_limits,
-            hmf: fee(FeeKind::Hmf)?,
+            mpf_limits: [limit(min), limit(max)],
+            hmf,
         })
     }
+}
+
+/// The kernel's terms of a measure's outcome, when they fit [`Cents`] (a row the kernel
+/// refuses is left to the general path, which names the error).
+fn measure_terms(o: &Outcome<'_>) -> Option<MeasureTerms<i64>> {
+    let charged = o.applied.filter(|_| o.displaced_by.is_none());
+    MeasureTerms::of(&Cents, charged, o.ieepa).ok()?
 }
 
 /// What an origin's text resolves to.
@@ -332,17 +291,10 @@ enum Origin {
     Unknown(Box<str>),
 }
 
-/// The fast path's state for one batch (one per worker thread): the column positions, the
-/// dates at which the table changes, and what has been resolved so far.
-pub(super) struct FastPricer<'t> {
+/// The partners' treatments, by partner and span of dates.
+struct Cache<'t> {
     table: &'t RateTable,
-    cols: [Option<usize>; Field::ALL.len()],
-    /// The input's columns for facts the fast path leaves to the general one when given
-    /// (category, entry type, loaded, MFN general) or when yes (USMCA, transshipped,
-    /// energy, potash).
-    leave_if_given: Vec<usize>,
-    leave_if_yes: Vec<usize>,
-    /// Every date on which a rate, program or fee row starts or ends, sorted (as
+    /// Every date on which a rate, measure or fee row starts or ends, sorted (as
     /// [`date_key`]s).
     bounds: Vec<u32>,
     /// The span of dates each [`date_key`] from `span_base` falls in, for the years around
@@ -354,6 +306,62 @@ pub(super) struct FastPricer<'t> {
     slots: Vec<u32>,
     /// The treatments computed so far; `None` where the fast path does not apply.
     treatments: Vec<Option<Treatment<'t>>>,
+}
+
+impl<'t> Cache<'t> {
+    /// The treatment of a partner on a date, computed on first use of its span of dates.
+    fn get(
+        &mut self,
+        slots: &[Option<usize>],
+        code: CountryCode,
+        date: Date,
+    ) -> Option<&Treatment<'t>> {
+        let key = date_key(date);
+        let span = match key
+            .checked_sub(self.span_base)
+            .and_then(|i| self.spans.get(i as usize))
+        {
+            Some(&s) if s != u16::MAX => usize::from(s),
+            _ => self.bounds.partition_point(|&b| b <= key),
+        };
+        let slot = code.index() * (self.bounds.len() + 1) + span;
+        let index = match self.slots.get(slot).copied()? {
+            0 => {
+                self.treatments.push(self.fresh(slots, code, date, None, false));
+                let index = self.treatments.len() - 1;
+                *self.slots.get_mut(slot)? = u32::try_from(index + 1).ok()?;
+                index
+            }
+            n => n as usize - 1,
+        };
+        self.treatments.get(index)?.as_ref()
+    }
+
+    /// The treatment of a partner on a date for a line with these in-transit and
+    /// transshipment facts, not cached.
+    fn fresh(
+        &self,
+        slots: &[Option<usize>],
+        code: CountryCode,
+        date: Date,
+        loaded: Option<Date>,
+        transshipped: bool,
+    ) -> Option<Treatment<'t>> {
+        Treatment::build(self.table, slots, code,
+            date,
+            loaded,
+            transshipped,
+        )
+    }
+}
+
+/// The fast path's state for one batch (one per worker thread): the column positions, the
+/// dates at which the table changes, and what has been resolved so far.
+pub(super) struct FastPricer<'t> {
+    table: &'t RateTable,
+    cols: [Option<usize>; Field::ALL.len()],
+    /// The partners' treatments.
+    cache: Cache<'t>,
     /// Upper-case two-letter codes, by index.
     codes: Vec<Origin>,
     /// Other spellings (names, lower case, alpha-3).
@@ -362,8 +370,12 @@ pub(super) struct FastPricer<'t> {
     room: usize,
     /// The output columns written.
     columns: ColumnSet,
-    /// The measures' outcomes of a row, reused.
-    outcomes: Vec<Outcome<'t>>,
+    /// For each measure of the table, its place among the
+    /// [`NAMED_MEASURES`](super::NAMED_MEASURES) (`None`: a measure without columns of its
+    /// own in this layout).
+    measure_slots: Vec<Option<usize>>,
+    /// A line's measures, reused.
+    bufs: LineBufs<'t>,
 }
 
 /// The fields of a row the fast path handles.
@@ -373,18 +385,19 @@ struct Row<'r> {
     /// True when the id is written as it is, without quotes.
     id_plain: bool,
     code: CountryCode,
-    cents: i64,
+    /// The line's figures in cents and ten-thousandths.
+    amounts: Amounts<Cents>,
+    goods: Goods,
     hts: Option<HtsCode>,
-    mfn_e4: i64,
-    freight: i64,
-    insurance: i64,
     /// The customs value, MFN rate, freight and insurance as given, where the output
     /// writes them the same (empty where it does not): copied, not formatted again.
     texts: [&'r [u8]; 4],
-    ocean: bool,
     date: Date,
-    us_e4: i64,
-    section232: bool,
+    /// The loading date the in-transit rules look at.
+    loaded: Option<Date>,
+    section232: Option<Section232>,
+    /// USMCA, transshipped, energy, potash.
+    yes: [bool; 4],
 }
 
 impl<'t> FastPricer<'t> {
@@ -417,36 +430,32 @@ impl<'t> FastPricer<'t> {
         let spans = (span_base..span_end)
             .map(|key| u16::try_from(bounds.partition_point(|&b| b <= key)).unwrap_or(u16::MAX))
             .collect();
-        // The input's columns among some fields.
-        let present = |fields: &[Field]| -> Vec<usize> {
-            fields.iter().filter_map(|&f| cols.0[f as usize]).collect()
-        };
+        let measures = table.measures();
+        let measure_slots = (0..measures.len())
+            .map(|m| {
+                super::NAMED_MEASURES
+                    .iter()
+                    .position(|(name, _)| *name == measures.name(m))
+            })
+            .collect();
         FastPricer {
             table,
-            spans,
-            span_base,
             cols: cols.0,
-            leave_if_given: present(&[
-                Field::Category,
-                Field::EntryType,
-                Field::Loaded,
-                Field::MfnGeneral,
-            ]),
-            leave_if_yes: present(&[
-                Field::Usmca,
-                Field::Transshipped,
-                Field::Energy,
-                Field::Potash,
-            ]),
-            // Zeroed memory: pages never touched cost nothing.
-            slots: vec![0; 26 * 26 * (bounds.len() + 1)],
-            bounds,
-            treatments: Vec::new(),
+            cache: Cache {
+                table,
+                spans,
+                span_base,
+                // Zeroed memory: pages never touched cost nothing.
+                slots: vec![0; 26 * 26 * (bounds.len() + 1)],
+                bounds,
+                treatments: Vec::new(),
+            },
             codes: vec![Origin::Unseen; 26 * 26],
             names: HashMap::new(),
             room: 1024,
             columns,
-            outcomes: Vec::new(),
+            measure_slots,
+            bufs: LineBufs::default(),
         }
     }
 
@@ -545,37 +554,42 @@ impl<'t> FastPricer<'t> {
         }
     }
 
-    /// The row's fields, when every one is in the form the fast path takes.
+    /// The row's fields, when every one is in the form the fast path takes: numbers plain
+    /// (digits and a point, at most two decimals for amounts and four for rates), text valid
+    /// UTF-8; keywords, dates and yes/no fields as the general path reads them.
     fn row<'r, R: Fields>(&self, rec: &'r R, code: CountryCode) -> Option<Row<'r>> {
-        // Inputs the fast path leaves to the general one when given (only the columns the
-        // input has are looked at).
-        for &i in &self.leave_if_given {
-            if !rec.field(i).unwrap_or(b"").is_empty() {
-                return None;
-            }
-        }
-        for &i in &self.leave_if_yes {
-            if flag(rec.field(i).unwrap_or(b""))? {
-                return None;
-            }
-        }
         let text = |f: Field| std::str::from_utf8(self.field(rec, f)).ok();
         let hts = match self.field(rec, Field::Hts) {
             b"" => None,
             b => Some(HtsCode::from_ascii(b).ok()?),
         };
+        let goods = match (hts, self.field(rec, Field::Category)) {
+            (hts, b"") => hts.map_or(Goods::Unspecified, Goods::Hts),
+            (Some(_), _) => return None,
+            (None, _) => Goods::Category(Category::from_str(text(Field::Category)?).ok()?),
+        };
         let date = match self.field(rec, Field::Date) {
             b"" => self.table.reference_date()?,
             b => Date::from_ascii(b)?,
         };
-        let ocean = match self.field(rec, Field::Mode) {
-            b"" | b"air" | b"land" => false,
-            b"ocean" => true,
-            _ => TransportMode::from_str(text(Field::Mode)?).ok()? == TransportMode::Ocean,
+        let mode = match self.field(rec, Field::Mode) {
+            b"" => None,
+            b"ocean" => Some(TransportMode::Ocean),
+            b"air" => Some(TransportMode::Air),
+            _ => Some(TransportMode::from_str(text(Field::Mode)?).ok()?),
+        };
+        let loaded = match self.field(rec, Field::Loaded) {
+            b"" => None,
+            b => Some(Date::from_ascii(b)?),
         };
         let (mfn_e4, mfn_text) = number(self.field(rec, Field::Mfn), 4, is_written_e4)?;
+        let mfn_general = match self.field(rec, Field::MfnGeneral) {
+            b"" => None,
+            b => Some(number(b, 4, |_| false)?.0),
+        };
         let (us_e4, _) = number(self.field(rec, Field::UsContent), 4, |_| false)?;
-        if mfn_e4 > MAX_MFN_E4 || us_e4 > 10_000 {
+        if mfn_e4 > MAX_MFN_E4 || mfn_general.is_some_and(|g| g > MAX_MFN_E4) || us_e4 > 10_000
+        {
             return None;
         }
         let value = self.field(rec, Field::Value);
@@ -590,237 +604,237 @@ impl<'t> FastPricer<'t> {
         if !id.is_ascii() && std::str::from_utf8(id).is_err() {
             return None;
         }
+        let entry_type = match self.field(rec, Field::EntryType) {
+            b"" => None,
+            // Rare fields, read by the general path's own parsers.
+            _ => Some(super::entry_type_field(text(Field::EntryType)?).ok()?),
+        };
+        let section232 = match self.field(rec, Field::Section232) {
+            b"" => None,
+            b => match flag(b) {
+                Some(yes) => yes.then_some(Section232::Unspecified),
+                None => super::section232_field(text(Field::Section232)?).ok()?,
+            },
+        };
+        let yes = [Field::Usmca, Field::Transshipped, Field::Energy, Field::Potash]
+            .map(|f| flag(self.field(rec, f)));
         Some(Row {
             id,
             id_plain: R::PLAIN || !needs_quotes(id),
             code,
-            cents,
+            amounts: Amounts {
+                value: cents,
+                mfn: mfn_e4,
+                mfn_general,
+                us_content: us_e4,
+                freight,
+                insurance,
+                entry_type,
+                arrival: Arrival::of(mode),
+            },
+            goods,
             hts,
-            mfn_e4,
-            freight,
-            insurance,
             texts: [value_text, mfn_text, freight_text, insurance_text],
-            ocean,
             date,
-            us_e4,
-            section232: flag(self.field(rec, Field::Section232))?,
+            loaded: vessel_loaded(mode, loaded),
+            section232,
+            yes: [yes[0]?, yes[1]?, yes[2]?, yes[3]?],
         })
     }
 
-    /// The treatment of a partner on a date, computed on first use of its span of dates.
-    fn treatment(&mut self, code: CountryCode, date: Date) -> Option<&Treatment<'t>> {
-        let key = date_key(date);
-        let span = match key
-            .checked_sub(self.span_base)
-            .and_then(|i| self.spans.get(i as usize))
-        {
-            Some(&s) if s != u16::MAX => usize::from(s),
-            _ => self.bounds.partition_point(|&b| b <= key),
-        };
-        let slot = code.index() * (self.bounds.len() + 1) + span;
-        let index = match self.slots.get(slot).copied()? {
-            0 => {
-                self.treatments
-                    .push(Treatment::build(self.table, code, date));
-                let index = self.treatments.len() - 1;
-                *self.slots.get_mut(slot)? = u32::try_from(index + 1).ok()?;
-                index
-            }
-            n => n as usize - 1,
-        };
-        self.treatments.get(index)?.as_ref()
-    }
-
-    /// Computes the row as `landed_cost` does and writes it as `format_record` does, for the
-    /// landed-cost layout; `None` where the general path must decide.
+    /// Prices the row with the kernel, on the partner's cached treatment (or, for a line
+    /// with in-transit or transshipment facts, one looked up for it), and writes it as
+    /// `format_record` does, for the landed-cost layout; `None` where the general path must
+    /// decide (a figure that does not fit [`Cents`], or an error to report).
     fn write(&mut self, r: &Row<'_>, out: &mut OutBuf, sums: &mut CentSums) -> Option<()> {
-        let mut outcomes = std::mem::take(&mut self.outcomes);
-        let done = self.write_with(r, out, sums, &mut outcomes);
-        self.outcomes = outcomes;
+        let mut bufs = std::mem::take(&mut self.bufs);
+        let fresh;
+        let t = if r.loaded.is_some() || r.yes[1] {
+            fresh = self
+                .cache
+                .fresh(&self.measure_slots, r.code, r.date, r.loaded, r.yes[1]);
+            fresh.as_ref()
+        } else {
+            self.cache.get(&self.measure_slots, r.code, r.date)
+        };
+        let done = t.and_then(|t| {
+            let (p, exemption) = price_line(self.table, &self.measure_slots, t, r, &mut bufs)?;
+            self.room = write_line(self.columns, self.room, t, r, &p, exemption, &bufs, out);
+            let programs = programs(&bufs, &mut sums.charged);
+            sums.add_row(&RowCents {
+                value: r.amounts.value,
+                duty: p.total_duty,
+                fees: p.total_fees,
+                landed: p.landed,
+                reciprocal: p.reciprocal.amount,
+                programs,
+                ieepa: p.ieepa,
+                carried: p.mpf.outcome.uses_row() && t.mpf_carried[usize::from(!p.formal)],
+            });
+            Some(())
+        });
+        self.bufs = bufs;
         done
     }
+}
 
-    fn write_with(
-        &mut self,
-        r: &Row<'_>,
-        out: &mut OutBuf,
-        sums: &mut CentSums,
-        outcomes: &mut Vec<Outcome<'t>>,
-    ) -> Option<()> {
-        let (table, columns, mut room) = (self.table, self.columns, self.room);
-        let t = self.treatment(r.code, r.date)?;
-        let cents = i128::from(r.cents);
+/// A line's measures, in buffers reused from line to line: the outcomes of the rows
+/// chosen, their terms, their output slots and their charges.
+#[derive(Default)]
+struct LineBufs<'t> {
+    outcomes: Vec<Outcome<'t>>,
+    terms: Vec<MeasureTerms<i64>>,
+    places: Vec<usize>,
+    charges: Vec<Charged<Cents>>,
+}
 
-        // The goods' exemption row, looked up once, when needed.
-        let mut goods: Option<Result<Option<&ExemptEntry>, ()>> = None;
-        let mut goods_exemption = || -> Result<Option<&ExemptEntry>, ()> {
-            *goods.get_or_insert_with(|| match r.hts {
-                Some(h) => table.exemption(h, Some(r.date)).map_err(|_| ()),
-                None => Ok(None),
-            })
-        };
-        // The precedence of `exemption_for`: no rate in force, not subject, Section 232,
-        // an exemption row.
-        let (exemption, by_status) = match status_exemption(t.status) {
-            Some(e) => (Some(e), true),
-            None if r.section232 => (Some(Exemption::Section232), false),
-            None => match goods_exemption().ok()? {
-                Some(row) => (Some(Exemption::AnnexII(row)), false),
-                None => (None, true),
-            },
-        };
-        let recip_e4 = match (exemption, t.status) {
-            (None, RateStatus::Applies { .. }) if t.floor => (t.rate_e4 - r.mfn_e4).max(0),
-            (None, RateStatus::Applies { .. }) => t.rate_e4,
-            _ => 0,
-        };
-        // The reciprocal base: the customs value less US content of 20% or more.
-        // In ten-thousandths of a cent, so that every division below is by a constant.
-        let base_e4 = if r.us_e4 >= 2_000 {
-            cents * i128::from(10_000 - r.us_e4)
-        } else {
-            cents * 10_000
-        };
-        let recip_base = round_div(base_e4, 10_000);
-        let recip = round_div(base_e4 * i128::from(recip_e4), 10_000_000_000);
-        let mfn = round_div(cents * i128::from(r.mfn_e4), 1_000_000);
+/// The duty of each of the named measures of a line (0 where none), marking in `charged`
+/// those the line had.
+fn programs(bufs: &LineBufs<'_>, charged: &mut [bool; 4]) -> [i64; 4] {
+    let mut programs = [0; 4];
+    for (&place, c) in bufs.places.iter().zip(&bufs.charges) {
+        if let (Some(p), Some(seen)) = (programs.get_mut(place), charged.get_mut(place)) {
+            *p = c.amount;
+            *seen = true;
+        }
+    }
+    programs
+}
 
-        // The measures chosen for this row, when its partner's rows depend on the goods or
-        // the facts: the Section 232 claim and the goods' exemption row declare facts, as in
-        // `landed_cost`.
-        let row_rates;
-        let rates = if t.measure_rows.is_empty() {
-            &t.programs
-        } else {
+/// Prices a line with the kernel on a treatment: the exemption by the one precedence, the
+/// measures chosen for the line where they depend on the goods or the facts (with the
+/// line's facts declared by the function `landed_cost` uses); `None` where the general
+/// path must decide.
+fn price_line<'t>(
+    table: &'t RateTable,
+    slots: &[Option<usize>],
+    t: &Treatment<'t>,
+    r: &Row<'_>,
+    bufs: &mut LineBufs<'t>,
+) -> Option<(Priced<Cents>, Option<Exemption<'t>>)> {
+    // The goods' exemption, looked up once, when needed.
+    let mut looked_up = None;
+    let mut goods = || {
+        looked_up
+            .get_or_insert_with(|| table.goods_exemption(r.goods, r.date))
+            .clone()
+    };
+    let exemption = exemption_for(&t.partner_rate, r.section232.is_some(), &mut goods).ok()?;
+    let reciprocal = match exemption {
+        Some(_) => Reciprocal::None,
+        None => t.reciprocal,
+    };
+    bufs.places.clear();
+    let terms: &[MeasureTerms<i64>] = match &t.fixed {
+        Some((terms, places)) => {
+            bufs.places.extend_from_slice(places);
+            terms
+        }
+        None if t.measure_rows.is_empty() => &[],
+        None => {
             let mut facts = Facts::new();
-            if r.section232 {
-                declare_section232(&mut facts, Section232::Unspecified);
+            declare_line_facts(&mut facts, r.yes, r.section232);
+            table
+                .choose_measures(
+                    &t.measure_rows,
+                    r.code,
+                    r.goods,
+                    r.date,
+                    r.loaded,
+                    facts,
+                    goods(),
+                    None,
+                    &mut bufs.outcomes,
+                )
+                .ok()?;
+            bufs.terms.clear();
+            for o in &bufs.outcomes {
+                bufs.terms.push(measure_terms(o)?);
+                bufs.places.push(slots.get(o.measure).copied().flatten()?);
             }
-            let exempt = goods_exemption().ok()?;
-            if let Some(row) = exempt {
-                declare_exemption_facts(&mut facts, row);
-            }
-            let line = Line {
-                origin: r.code,
-                hts: r.hts,
-                date: r.date,
-                loaded: None,
-                facts: &facts,
-            };
-            row_rates = measure_rates(
-                table,
-                &t.measure_rows,
-                &line,
-                &mut || Ok(exempt.is_some()),
-                Decimal::new(r.mfn_e4, 4),
-                outcomes,
-            )?;
-            &row_rates
-        };
-        let mut program_cells = [None; 4];
-        let (mut total_duty, mut ieepa) = (mfn + recip, recip);
-        // The common case, no measure, has nothing to look at.
-        let rates = if *rates == [None; 4] {
-            &[][..]
-        } else {
-            &rates[..]
-        };
-        let any_measure = !rates.is_empty();
-        for (cell, &slot) in program_cells.iter_mut().zip(rates) {
-            let Some((rate_e4, is_ieepa)) = slot else {
-                continue;
-            };
-            let amount = round_div(cents * i128::from(rate_e4), 1_000_000);
-            *cell = Some((rate_e4, amount));
-            total_duty += amount;
-            if is_ieepa {
-                ieepa += amount;
-            }
+            &bufs.terms
         }
-        let formal = r.cents > 250_000;
-        let mpf = if t.mpf_exempt {
-            0
-        } else if formal {
-            t.mpf?.on(r.cents)
-        } else {
-            t.mpf_informal?
-        };
-        let carried = !t.mpf_exempt && t.mpf_carried[usize::from(!formal)];
-        let hmf = if r.ocean { t.hmf?.on(r.cents) } else { 0 };
-        let fees = mpf + hmf;
-        let landed = r.cents + total_duty + fees + r.freight + r.insurance;
-        let effective = if r.cents == 0 {
-            0
-        } else {
-            round_div(i128::from(total_duty) * 1_000_000, r.cents.unsigned_abs())
-        };
+    };
+    let terms = Terms {
+        reciprocal,
+        measures: terms,
+        mpf: t.mpf[usize::from(r.yes[0])],
+        hmf: t.hmf,
+    };
+    let p = kernel::price(&Cents, &r.amounts, &terms, r.date, &mut bufs.charges).ok()?;
+    Some((p, exemption))
+}
 
-        let (name, code, category) = exemption_parts(exemption);
-        let priced = Priced {
-            r,
-            t,
-            mfn,
-            recip_e4,
-            recip_base,
-            recip,
-            name,
-            code,
-            category: category.map_or("", |c| c.as_str()),
-            amounts: [mpf, hmf, r.freight, r.insurance, total_duty, fees, landed],
-            effective,
-            source: if by_status {
-                Source::Treatment
-            } else {
-                Source::Text(reciprocal_source(exemption, t.status).as_bytes())
-            },
-            program_cells,
-            ieepa,
+/// Writes a priced line in the columns of the landed-cost layout, in place after the
+/// output so far, given more room and written again if it did not fit; returns the room
+/// the next line is given.
+#[allow(clippy::too_many_arguments)]
+fn write_line(
+    columns: ColumnSet,
+    mut room: usize,
+    t: &Treatment<'_>,
+    r: &Row<'_>,
+    p: &Priced<Cents>,
+    exemption: Option<Exemption<'_>>,
+    bufs: &LineBufs<'_>,
+    out: &mut OutBuf,
+) -> usize {
+    let mut program_cells = [None; 4];
+    for (&place, c) in bufs.places.iter().zip(&bufs.charges) {
+        if let Some(cell) = program_cells.get_mut(place) {
+            *cell = Some((c.pct, c.amount));
+        }
+    }
+    let by_status = !matches!(
+        exemption,
+        Some(Exemption::Section232 | Exemption::AnnexII(_) | Exemption::Category(_))
+    );
+    let (name, code, category) = exemption_parts(exemption);
+    let a = &r.amounts;
+    let cells = Cells {
+        r,
+        t,
+        mfn: p.mfn,
+        recip_e4: p.reciprocal.pct,
+        recip_base: p.reciprocal.base,
+        recip: p.reciprocal.amount,
+        name,
+        code,
+        category: category.map_or("", |c| c.as_str()),
+        amounts: [
+            p.mpf.amount,
+            p.hmf.amount,
+            a.freight,
+            a.insurance,
+            p.total_duty,
+            p.total_fees,
+            p.landed,
+        ],
+        effective: p.effective_pct,
+        source: if by_status {
+            Source::Treatment
+        } else {
+            Source::Text(reciprocal_source(exemption, t.partner_rate.status).as_bytes())
+        },
+        program_cells,
+        ieepa: p.ieepa,
+    };
+    loop {
+        let tail = out.spare(room);
+        let (len, fits) = if columns == ColumnSet::ALL {
+            let mut w = RowWriter::new(tail);
+            cells.write(&mut w);
+            (w.len(), w.fits())
+        } else {
+            let mut w = RowWriter::with_columns(tail, columns);
+            cells.write(&mut w);
+            (w.len(), w.fits())
         };
-        // Written in place after the output so far, given more room and written again if
-        // it did not fit.
-        loop {
-            let tail = out.spare(room);
-            let (len, fits) = if columns == ColumnSet::ALL {
-                let mut w = RowWriter::new(tail);
-                priced.write(&mut w);
-                (w.len(), w.fits())
-            } else {
-                let mut w = RowWriter::with_columns(tail, columns);
-                priced.write(&mut w);
-                (w.len(), w.fits())
-            };
-            if fits {
-                out.advance(len);
-                break;
-            }
-            room = len;
+        if fits {
+            out.advance(len);
+            return room;
         }
-        self.room = room;
-
-        let mut programs = [0i64; 4];
-        if any_measure {
-            for ((p, seen), cell) in programs
-                .iter_mut()
-                .zip(&mut sums.charged)
-                .zip(program_cells)
-            {
-                if let Some((_, amount)) = cell {
-                    *p = amount;
-                    *seen = true;
-                }
-            }
-        }
-        sums.add_row(&RowCents {
-            value: r.cents,
-            duty: total_duty,
-            fees,
-            landed,
-            reciprocal: recip,
-            programs,
-            ieepa,
-            carried,
-        });
-        Some(())
+        room = len;
     }
 }
 
@@ -832,8 +846,8 @@ enum Source<'a> {
     Text(&'a [u8]),
 }
 
-/// A row priced by the fast path, ready to be written.
-struct Priced<'a, 't> {
+/// The cells of a row priced by the fast path, ready to be written.
+struct Cells<'a, 't> {
     r: &'a Row<'a>,
     t: &'a Treatment<'t>,
     mfn: i64,
@@ -852,7 +866,7 @@ struct Priced<'a, 't> {
     ieepa: i64,
 }
 
-impl Priced<'_, '_> {
+impl Cells<'_, '_> {
     /// Writes the row's line, in the columns of the landed-cost layout, as `format_record`
     /// does. Generic over the writer's column choice, so that the full row is written
     /// without testing each column.
@@ -893,11 +907,11 @@ impl Priced<'_, '_> {
         let [value_text, mfn_text, freight_text, insurance_text] = r.texts;
         let mut value = None;
         if w.col() {
-            value = Some(w.cents_as(r.cents, value_text));
+            value = Some(w.cents_as(r.amounts.value, value_text));
         }
         if w.col() {
             if mfn_text.is_empty() {
-                w.e4(r.mfn_e4.unsigned_abs());
+                w.e4(r.amounts.mfn.unsigned_abs());
             } else {
                 w.raw(mfn_text);
             }
@@ -1004,73 +1018,9 @@ impl Priced<'_, '_> {
     }
 }
 
-/// The rates of the [`NAMED_MEASURES`](super::NAMED_MEASURES), in ten-thousandths of a
-/// percent, with whether each is IEEPA.
-type Rates = [Option<(i64, bool)>; 4];
-
-/// The rates of the named measures on a line, by the choosing rule and the rate rule of
-/// [`crate::measure`]; `None` where the general path must price it (another measure, a base
-/// other than the customs value, a rate the rule refuses or with more than four decimals).
-fn measure_rates<'t>(
-    table: &'t RateTable,
-    rows: &[u32],
-    line: &Line<'_>,
-    annex2: &mut dyn FnMut() -> Result<bool, crate::Error>,
-    mfn_pct: Decimal,
-    outcomes: &mut Vec<Outcome<'t>>,
-) -> Option<Rates> {
-    let measures = table.measures();
-    measures.outcomes(rows, line, annex2, None, outcomes).ok()?;
-    let mut rates = [None; 4];
-    for o in outcomes.iter() {
-        let slot = super::NAMED_MEASURES
-            .iter()
-            .position(|(m, _)| *m == measures.name(o.measure))?;
-        let rate = match (o.applied, o.displaced_by) {
-            (Some(r), None) => {
-                let t = crate::kernel::MeasureTerms::of(&crate::kernel::Cents, Some(r), o.ieepa)
-                    .ok()??;
-                if t.non_us {
-                    return None;
-                }
-                if t.over_mfn {
-                    (t.pct - e4_of(mfn_pct)?).max(0)
-                } else {
-                    t.pct
-                }
-            }
-            _ => 0,
-        };
-        *rates.get_mut(slot)? = Some((rate, o.ieepa));
-    }
-    Some(rates)
-}
-
 /// A date as an integer that orders as the date does.
 fn date_key(d: Date) -> u32 {
     u32::from(d.year()) << 9 | u32::from(d.month()) << 5 | u32::from(d.day())
-}
-
-/// The exemption a partner's status alone gives (no rate in force, or not subject), with the
-/// in-transit rule out of play.
-fn status_exemption(status: RateStatus<'_>) -> Option<Exemption<'_>> {
-    match status {
-        RateStatus::NotInForce { first_from } => Some(Exemption::NotInForce { first_from }),
-        RateStatus::NotSubject { entry } => Some(Exemption::NotSubject(entry)),
-        RateStatus::Applies { .. } => None,
-    }
-}
-
-/// `n / d` for `n >= 0`, `d > 0`, with the crate's rounding ([`money::div_round`]): in 64
-/// bits when `n` fits (with a constant `d`, once inlined, a multiplication). Every result of
-/// the fast path fits in `i64`.
-#[inline(always)]
-fn round_div(n: i128, d: u64) -> i64 {
-    let n = n.unsigned_abs();
-    match u64::try_from(n) {
-        Ok(n) => money::div_round_u64(n, d) as i64,
-        Err(_) => money::div_round(n, u128::from(d)) as i64,
-    }
 }
 
 /// A plain non-negative decimal (digits and at most one point, as the general path's own
@@ -1141,23 +1091,4 @@ fn flag(b: &[u8]) -> Option<bool> {
         b"true" | b"1" => Some(true),
         _ => yes_no(b),
     }
-}
-
-/// A rate in percent as ten-thousandths of a percent, when it has at most four decimals.
-fn e4_of(d: Decimal) -> Option<i64> {
-    scaled(d, 4)
-}
-
-/// An amount as cents, when it has at most two decimals.
-fn cents_of(d: Decimal) -> Option<i64> {
-    scaled(d, 2)
-}
-
-fn scaled(d: Decimal, scale: u32) -> Option<i64> {
-    if d.is_sign_negative() || d.scale() > scale {
-        return None;
-    }
-    let m = i64::try_from(d.mantissa()).ok()?;
-    let v = m.checked_mul(10i64.checked_pow(scale - d.scale())?)?;
-    (v < MAX_CENTS).then_some(v)
 }

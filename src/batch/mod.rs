@@ -262,27 +262,7 @@ pub fn parse_shipment<'a>(
     })? {
         s.us_content = u;
     }
-    s.section232 = optional(Field::Section232, get(Field::Section232), |t| {
-        let is = |names: &[&str]| names.iter().any(|n| t.eq_ignore_ascii_case(n));
-        if let Some(yes) = yes_no(t.as_bytes()) {
-            Ok(yes.then_some(Section232::Unspecified))
-        } else if is(&["autos", "auto", "auto_parts"]) {
-            Ok(Some(Section232::Autos))
-        } else if is(&["steel", "aluminum", "aluminium", "steel_aluminum", "metals"]) {
-            Ok(Some(Section232::SteelAluminum))
-        } else if is(&["copper"]) {
-            Ok(Some(Section232::Copper))
-        } else if is(&["lumber", "timber"]) {
-            Ok(Some(Section232::Lumber))
-        } else {
-            Err(field_err(
-                Field::Section232,
-                t,
-                "not true/false, yes/no, 1/0 or a kind (autos, steel, aluminum, copper, lumber)",
-            ))
-        }
-    })?
-    .flatten();
+    s.section232 = optional(Field::Section232, get(Field::Section232), section232_field)?.flatten();
     s.usmca = flag(Field::Usmca, get(Field::Usmca))?;
     s.transshipped = flag(Field::Transshipped, get(Field::Transshipped))?;
     s.energy = flag(Field::Energy, get(Field::Energy))?;
@@ -297,15 +277,44 @@ pub fn parse_shipment<'a>(
         )
     })?;
     s.entry_type = optional(Field::EntryType, get(Field::EntryType), |t| {
-        if t.eq_ignore_ascii_case("formal") {
-            Ok(EntryType::Formal)
-        } else if t.eq_ignore_ascii_case("informal") {
-            Ok(EntryType::Informal)
-        } else {
-            Err(field_err(Field::EntryType, t, "not formal or informal"))
-        }
+        entry_type_field(t)
     })?;
     Ok(s)
+}
+
+/// A non-empty `section232` field: a yes/no, or a kind (`None`: no).
+pub(super) fn section232_field(t: &str) -> Result<Option<Section232>, FieldError> {
+    let t = t.trim_ascii();
+    let is = |names: &[&str]| names.iter().any(|n| t.eq_ignore_ascii_case(n));
+    if let Some(yes) = yes_no(t.as_bytes()) {
+        Ok(yes.then_some(Section232::Unspecified))
+    } else if is(&["autos", "auto", "auto_parts"]) {
+        Ok(Some(Section232::Autos))
+    } else if is(&["steel", "aluminum", "aluminium", "steel_aluminum", "metals"]) {
+        Ok(Some(Section232::SteelAluminum))
+    } else if is(&["copper"]) {
+        Ok(Some(Section232::Copper))
+    } else if is(&["lumber", "timber"]) {
+        Ok(Some(Section232::Lumber))
+    } else {
+        Err(field_err(
+            Field::Section232,
+            t,
+            "not true/false, yes/no, 1/0 or a kind (autos, steel, aluminum, copper, lumber)",
+        ))
+    }
+}
+
+/// A non-empty `entry_type` field.
+pub(super) fn entry_type_field(t: &str) -> Result<EntryType, FieldError> {
+    let t = t.trim_ascii();
+    if t.eq_ignore_ascii_case("formal") {
+        Ok(EntryType::Formal)
+    } else if t.eq_ignore_ascii_case("informal") {
+        Ok(EntryType::Informal)
+    } else {
+        Err(field_err(Field::EntryType, t, "not formal or informal"))
+    }
 }
 
 /// The goods of named fields: an HTS code, a category, or neither.
