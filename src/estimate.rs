@@ -24,7 +24,7 @@ pub const INFORMAL_ENTRY_LIMIT: Decimal = Decimal::from_parts(2500, 0, 0, false,
 const AMOUNT_RANGE: &str = "0 to 1000000000000 (USD 1 trillion, the cap on one entry line)";
 
 /// Highest MFN ad valorem rate accepted, in percent.
-const MAX_MFN_PCT: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
+pub(crate) const MAX_MFN_PCT: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
 
 /// What the goods are, as far as the exemptions are concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -41,8 +41,6 @@ pub(crate) trait Numbers {
     fn money(&self, d: Decimal) -> Option<Self::Money>;
     /// A decimal rate in percent, when it fits these numbers exactly.
     fn pct(&self, d: Decimal) -> Option<Self::Pct>;
-    /// A decimal share, when it fits these numbers exactly.
-    fn share(&self, d: Decimal) -> Option<Self::Share>;
     /// An amount as a decimal (for messages).
     fn to_decimal(&self, m: Self::Money) -> Decimal;
     /// The whole of an amount, as a base.
@@ -70,6 +68,11 @@ pub(crate) trait Numbers {
     /// [`Error::Overflow`] naming `what`.
     fn add(&self, a: Self::Money, b: Self::Money, what: &'static str)
         -> Result<Self::Money, Error>;
+    /// The US-content share from which the reciprocal duty spares the US part
+    /// ([`US_CONTENT_THRESHOLD`]).
+    fn us_content_threshold(&self) -> Self::Share;
+    /// The largest value of an informal entry ([`INFORMAL_ENTRY_LIMIT`]).
+    fn informal_entry_limit(&self) -> Self::Money;
     /// `a / b` in percent to four decimals (0 when `b` is 0).
     ///
     /// # Errors
@@ -100,9 +103,6 @@ impl Numbers for Exact {
     fn pct(&self, d: Decimal) -> Option<Decimal> {
         Some(d)
     }
-    fn share(&self, d: Decimal) -> Option<Decimal> {
-        Some(d)
-    }
     fn to_decimal(&self, m: Decimal) -> Decimal {
         m
     }
@@ -124,6 +124,12 @@ impl Numbers for Exact {
     fn add(&self, a: Decimal, b: Decimal, what: &'static str) -> Result<Decimal, Error> {
         money::add(a, b, what)
     }
+    fn us_content_threshold(&self) -> Decimal {
+        US_CONTENT_THRESHOLD
+    }
+    fn informal_entry_limit(&self) -> Decimal {
+        INFORMAL_ENTRY_LIMIT
+    }
     fn pct_ratio(&self, a: Decimal, b: Decimal) -> Result<Decimal, Error> {
         money::fraction_to_pct_fixed(money::ratio(a, b, "effective rate")?)
     }
@@ -134,6 +140,11 @@ impl Numbers for Exact {
 /// product below fits `i128`, every result `i64`); rates at most four decimals.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Cents;
+
+impl Cents {
+    /// A share of 1, in ten-thousandths.
+    pub(crate) const WHOLE: i64 = 10_000;
+}
 
 /// The largest amount [`Cents`] takes, in cents.
 const MAX_CENTS: i64 = money::MAX_AMOUNT_CENTS;
@@ -147,6 +158,14 @@ fn scaled(d: Decimal, scale: u32, max: i64) -> Option<i64> {
     let m = i64::try_from(d.mantissa()).ok()?;
     let v = m.checked_mul(10i64.checked_pow(scale - d.scale())?)?;
     (v <= max).then_some(v)
+}
+
+/// A constant decimal with at most `scale` decimals, times `10^scale` (a constant that does
+/// not fit fails the build).
+pub(crate) const fn scaled_const(d: Decimal, scale: u32) -> i64 {
+    let v = d.mantissa() * 10i128.pow(scale - d.scale());
+    assert!(v <= i64::MAX as i128);
+    v as i64
 }
 
 /// `n / d` for `n >= 0`, `d > 0`, with the crate's rounding: in 64 bits when `n` fits (with
@@ -181,9 +200,6 @@ impl Numbers for Cents {
     fn pct(&self, d: Decimal) -> Option<i64> {
         scaled(d, 4, MAX_CENTS)
     }
-    fn share(&self, d: Decimal) -> Option<i64> {
-        scaled(d, 4, 10_000)
-    }
     fn to_decimal(&self, m: i64) -> Decimal {
         Decimal::new(m, 2)
     }
@@ -193,7 +209,7 @@ impl Numbers for Cents {
     }
     #[inline(always)]
     fn net_of(&self, m: i64, share: i64) -> Result<i128, Error> {
-        Ok(i128::from(m) * i128::from(10_000 - share))
+        Ok(i128::from(m) * i128::from(Cents::WHOLE - share))
     }
     #[inline(always)]
     fn round(&self, b: i128) -> i64 {
@@ -210,7 +226,18 @@ impl Numbers for Cents {
     }
     #[inline(always)]
     fn add(&self, a: i64, b: i64, what: &'static str) -> Result<i64, Error> {
-        a.checked_add(b).ok_or(Error::Overflow { what })
+        match a.checked_add(b) {
+            Some(v) => Ok(v),
+            None => Err(Error::Overflow { what }),
+        }
+    }
+    #[inline(always)]
+    fn us_content_threshold(&self) -> i64 {
+        const { scaled_const(US_CONTENT_THRESHOLD, 4) }
+    }
+    #[inline(always)]
+    fn informal_entry_limit(&self) -> i64 {
+        const { scaled_const(INFORMAL_ENTRY_LIMIT, 2) }
     }
     #[inline(always)]
     fn pct_ratio(&self, a: i64, b: i64) -> Result<i64, Error> {
@@ -503,6 +530,7 @@ pub(crate) struct Priced<N: Numbers> {
 }
 
 /// An ad valorem fee on a value, within its limits.
+#[inline(always)]
 fn ad_valorem<N: Numbers>(n: &N, value: N::Money, f: &FeeTerms<N>) -> Result<Fee<N>, Error> {
     let raw = n.pct_of(n.whole(value), f.pct)?;
     let (amount, outcome) = match (f.min, f.max) {
@@ -534,10 +562,7 @@ pub(crate) fn price<N: Numbers>(
     let mfn = n.pct_of(whole, a.mfn)?;
 
     // The reciprocal duty, on the value less US content of 20% or more (EO 14257 sec. 3(f)).
-    let threshold = n.share(US_CONTENT_THRESHOLD).ok_or(Error::Overflow {
-        what: "US-content threshold",
-    })?;
-    let us_content_excluded = a.us_content >= threshold;
+    let us_content_excluded = a.us_content >= n.us_content_threshold();
     let base = if us_content_excluded {
         n.net_of(value, a.us_content)?
     } else {
@@ -587,9 +612,7 @@ pub(crate) fn price<N: Numbers>(
     }
 
     // Informal entry is for shipments of $2,500 or less (19 CFR 143.21).
-    let limit = n.money(INFORMAL_ENTRY_LIMIT).ok_or(Error::Overflow {
-        what: "informal-entry limit",
-    })?;
+    let limit = n.informal_entry_limit();
     if a.entry_type == Some(EntryType::Informal) && value > limit {
         return Err(Error::OutOfRange {
             field: "customs_value",

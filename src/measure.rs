@@ -1022,11 +1022,9 @@ impl Measures {
     /// and the date (and the loading date): every row covers all goods under no condition.
     pub(crate) fn fixed(&self, rows: &[u32]) -> bool {
         rows.iter().all(|&i| {
-            self.rows.get(i as usize).is_some_and(|r| {
-                r.scope.is_none()
-                    && r.except.is_empty()
-                    && r.condition.is_empty()
-            })
+            self.rows
+                .get(i as usize)
+                .is_some_and(|r| r.scope.is_none() && r.except.is_empty() && r.condition.is_empty())
         })
     }
 

@@ -1,15 +1,21 @@
-//! The batch's fast path for the landed-cost layout: the common row (a partner code, an
-//! amount in cents, rates with up to four decimals, no in-transit or USMCA facts) priced in
-//! integer cents and written straight into the output, with the partner's treatment on each
-//! span of dates between two changes of the table computed once, by the general code, and
-//! reused.
+//! The batch's cached path for the landed-cost layout. A row whose figures fit integer cents
+//! (amounts to the cent, rates to four decimals, numbers written plainly; any facts, codes,
+//! keywords and dates) is priced by the one kernel ([`crate::kernel`]) in
+//! [`Cents`], on what the table says about its partner on its span of dates (the
+//! [`Treatment`], looked up once by the general lookups and cached), and written straight
+//! into the output. Only what depends on the line itself is looked up for it: the goods'
+//! exemption, and the measure rows where they depend on the goods or the facts (chosen by
+//! the one rule of [`crate::measure`]); a line with in-transit or transshipment facts gets a
+//! treatment of its own.
 //!
-//! It is a specialisation, not a second model: whatever it does not handle exactly (any other
-//! input, any error other than an unknown partner, amounts beyond $10 trillion, a table rate
-//! with more than four decimals) it hands back as [`Fast::Slow`], and the row goes through
-//! [`price_fields`](super::price_fields) and [`format_record`](super::format_record). Its
-//! output is byte for byte what that path writes; `tests/integration/fast_path.rs` and the
-//! property tests hold it to that.
+//! No rule is stated here: the exemption precedence, the facts a line declares, the choice
+//! of measures and every figure come from the functions `landed_cost` calls. A row that does
+//! not fit (a number written otherwise, an error to report, a table figure beyond four
+//! decimals, a measure without columns of its own) is handed back as [`Fast::Slow`] and
+//! priced by [`price_fields`](super::price_fields) and written by
+//! [`format_record`](super::format_record). The output is byte for byte what that path
+//! writes; `tests/integration/fast_path.rs` holds it to that on every input column, and
+//! checks row by row which rows took this path ([`BatchSummary::cached`](super::BatchSummary::cached)).
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -49,8 +55,8 @@ pub(super) enum Fast {
 /// what lies above it. Every product below stays far inside `i128`, every sum inside `i64`.
 const MAX_CENTS: i64 = money::MAX_AMOUNT_CENTS + 1;
 
-/// Highest MFN rate accepted (1000%), in ten-thousandths of a percent.
-const MAX_MFN_E4: i64 = 10_000_000;
+/// Highest MFN rate accepted (the estimate's range), in ten-thousandths of a percent.
+const MAX_MFN_E4: i64 = kernel::scaled_const(crate::estimate::MAX_MFN_PCT, 4);
 
 /// Origins spelled other than as an upper-case code that are remembered (memory stays flat
 /// whatever the input holds).
@@ -283,6 +289,14 @@ fn measure_terms(o: &Outcome<'_>) -> Option<MeasureTerms<i64>> {
     MeasureTerms::of(&Cents, charged, o.ieepa).ok()?
 }
 
+/// The yes/no fields of a line's facts, in the order [`declare_line_facts`] takes them.
+const FACT_FIELDS: [Field; 4] = [
+    Field::Usmca,
+    Field::Transshipped,
+    Field::Energy,
+    Field::Potash,
+];
+
 /// What an origin's text resolves to.
 #[derive(Debug, Clone)]
 enum Origin {
@@ -327,7 +341,8 @@ impl<'t> Cache<'t> {
         let slot = code.index() * (self.bounds.len() + 1) + span;
         let index = match self.slots.get(slot).copied()? {
             0 => {
-                self.treatments.push(self.fresh(slots, code, date, None, false));
+                self.treatments
+                    .push(self.fresh(slots, code, date, None, false));
                 let index = self.treatments.len() - 1;
                 *self.slots.get_mut(slot)? = u32::try_from(index + 1).ok()?;
                 index
@@ -347,11 +362,7 @@ impl<'t> Cache<'t> {
         loaded: Option<Date>,
         transshipped: bool,
     ) -> Option<Treatment<'t>> {
-        Treatment::build(self.table, slots, code,
-            date,
-            loaded,
-            transshipped,
-        )
+        Treatment::build(self.table, slots, code, date, loaded, transshipped)
     }
 }
 
@@ -362,6 +373,8 @@ pub(super) struct FastPricer<'t> {
     cols: [Option<usize>; Field::ALL.len()],
     /// The partners' treatments.
     cache: Cache<'t>,
+    /// True when the input has a column of the [`FACT_FIELDS`].
+    fact_columns: bool,
     /// Upper-case two-letter codes, by index.
     codes: Vec<Origin>,
     /// Other spellings (names, lower case, alpha-3).
@@ -441,6 +454,7 @@ impl<'t> FastPricer<'t> {
         FastPricer {
             table,
             cols: cols.0,
+            fact_columns: FACT_FIELDS.iter().any(|&f| cols.0[f as usize].is_some()),
             cache: Cache {
                 table,
                 spans,
@@ -576,6 +590,7 @@ impl<'t> FastPricer<'t> {
             b"" => None,
             b"ocean" => Some(TransportMode::Ocean),
             b"air" => Some(TransportMode::Air),
+            b"land" => Some(TransportMode::Land),
             _ => Some(TransportMode::from_str(text(Field::Mode)?).ok()?),
         };
         let loaded = match self.field(rec, Field::Loaded) {
@@ -588,7 +603,9 @@ impl<'t> FastPricer<'t> {
             b => Some(number(b, 4, |_| false)?.0),
         };
         let (us_e4, _) = number(self.field(rec, Field::UsContent), 4, |_| false)?;
-        if mfn_e4 > MAX_MFN_E4 || mfn_general.is_some_and(|g| g > MAX_MFN_E4) || us_e4 > 10_000
+        if mfn_e4 > MAX_MFN_E4
+            || mfn_general.is_some_and(|g| g > MAX_MFN_E4)
+            || us_e4 > Cents::WHOLE
         {
             return None;
         }
@@ -616,8 +633,12 @@ impl<'t> FastPricer<'t> {
                 None => super::section232_field(text(Field::Section232)?).ok()?,
             },
         };
-        let yes = [Field::Usmca, Field::Transshipped, Field::Energy, Field::Potash]
-            .map(|f| flag(self.field(rec, f)));
+        let mut yes = [false; 4];
+        if self.fact_columns {
+            for (y, f) in yes.iter_mut().zip(FACT_FIELDS) {
+                *y = flag(self.field(rec, f))?;
+            }
+        }
         Some(Row {
             id,
             id_plain: R::PLAIN || !needs_quotes(id),
@@ -638,7 +659,7 @@ impl<'t> FastPricer<'t> {
             date,
             loaded: vessel_loaded(mode, loaded),
             section232,
-            yes: [yes[0]?, yes[1]?, yes[2]?, yes[3]?],
+            yes,
         })
     }
 
@@ -647,34 +668,30 @@ impl<'t> FastPricer<'t> {
     /// `format_record` does, for the landed-cost layout; `None` where the general path must
     /// decide (a figure that does not fit [`Cents`], or an error to report).
     fn write(&mut self, r: &Row<'_>, out: &mut OutBuf, sums: &mut CentSums) -> Option<()> {
-        let mut bufs = std::mem::take(&mut self.bufs);
         let fresh;
         let t = if r.loaded.is_some() || r.yes[1] {
             fresh = self
                 .cache
-                .fresh(&self.measure_slots, r.code, r.date, r.loaded, r.yes[1]);
-            fresh.as_ref()
+                .fresh(&self.measure_slots, r.code, r.date, r.loaded, r.yes[1])?;
+            &fresh
         } else {
-            self.cache.get(&self.measure_slots, r.code, r.date)
+            self.cache.get(&self.measure_slots, r.code, r.date)?
         };
-        let done = t.and_then(|t| {
-            let (p, exemption) = price_line(self.table, &self.measure_slots, t, r, &mut bufs)?;
-            self.room = write_line(self.columns, self.room, t, r, &p, exemption, &bufs, out);
-            let programs = programs(&bufs, &mut sums.charged);
-            sums.add_row(&RowCents {
-                value: r.amounts.value,
-                duty: p.total_duty,
-                fees: p.total_fees,
-                landed: p.landed,
-                reciprocal: p.reciprocal.amount,
-                programs,
-                ieepa: p.ieepa,
-                carried: p.mpf.outcome.uses_row() && t.mpf_carried[usize::from(!p.formal)],
-            });
-            Some(())
+        let bufs = &mut self.bufs;
+        let (p, exemption) = price_line(self.table, &self.measure_slots, t, r, bufs)?;
+        self.room = write_line(self.columns, self.room, t, r, &p, exemption, bufs, out);
+        let programs = programs(bufs, &mut sums.charged);
+        sums.add_row(&RowCents {
+            value: r.amounts.value,
+            duty: p.total_duty,
+            fees: p.total_fees,
+            landed: p.landed,
+            reciprocal: p.reciprocal.amount,
+            programs,
+            ieepa: p.ieepa,
+            carried: p.mpf.outcome.uses_row() && t.mpf_carried[usize::from(!p.formal)],
         });
-        self.bufs = bufs;
-        done
+        Some(())
     }
 }
 
@@ -701,6 +718,7 @@ fn programs(bufs: &LineBufs<'_>, charged: &mut [bool; 4]) -> [i64; 4] {
     programs
 }
 
+#[inline(always)]
 /// Prices a line with the kernel on a treatment: the exemption by the one precedence, the
 /// measures chosen for the line where they depend on the goods or the facts (with the
 /// line's facts declared by the function `landed_cost` uses); `None` where the general
@@ -712,14 +730,15 @@ fn price_line<'t>(
     r: &Row<'_>,
     bufs: &mut LineBufs<'t>,
 ) -> Option<(Priced<Cents>, Option<Exemption<'t>>)> {
-    // The goods' exemption, looked up once, when needed.
+    // The goods' exemption, looked up once, when needed (an error is the general path's
+    // to report).
     let mut looked_up = None;
-    let mut goods = || {
-        looked_up
-            .get_or_insert_with(|| table.goods_exemption(r.goods, r.date))
-            .clone()
-    };
-    let exemption = exemption_for(&t.partner_rate, r.section232.is_some(), &mut goods).ok()?;
+    let exemption = exemption_for(&t.partner_rate, r.section232.is_some(), || {
+        let e = table.goods_exemption(r.goods, r.date)?;
+        looked_up = Some(e);
+        Ok(e)
+    })
+    .ok()?;
     let reciprocal = match exemption {
         Some(_) => Reciprocal::None,
         None => t.reciprocal,
@@ -742,7 +761,10 @@ fn price_line<'t>(
                     r.date,
                     r.loaded,
                     facts,
-                    goods(),
+                    match looked_up {
+                        Some(e) => Ok(e),
+                        None => table.goods_exemption(r.goods, r.date),
+                    },
                     None,
                     &mut bufs.outcomes,
                 )
@@ -769,6 +791,7 @@ fn price_line<'t>(
 /// output so far, given more room and written again if it did not fit; returns the room
 /// the next line is given.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn write_line(
     columns: ColumnSet,
     mut room: usize,

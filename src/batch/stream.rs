@@ -94,6 +94,12 @@ pub struct BatchSummary {
     /// Priced rows whose MPF used figures the table leaves blank for their date, carried
     /// forward from an earlier fiscal year (the FY2027 limits, not yet in the sourced data).
     pub mpf_carried: u64,
+    /// Priced rows whose figures all fit integer cents (amounts to the cent, rates to four
+    /// decimals, numbers written plainly, keywords and dates as the batch reads them):
+    /// priced by the same kernel on their partner's lookups cached for the span of dates,
+    /// in integer cents. The others were priced one at a time, in decimals. Both give the
+    /// same figures; this count says how much of the batch took the cached path.
+    pub cached: u64,
     /// Input columns the batch does not use (ignored).
     pub ignored_columns: Vec<String>,
     /// True when `strict` stopped the batch at a rejected row.
@@ -964,6 +970,7 @@ impl Totals {
             .collect();
         s.total_ieepa = self.ieepa;
         s.mpf_carried = self.mpf_carried;
+        s.cached = c.priced;
         Ok(())
     }
 }

@@ -460,3 +460,183 @@ fee,HMF,Harbor maintenance fee,0.125,,,,,,,,,,,,,test fee C,\n";
     }
     assert_same(&table, input.as_bytes(), "a table spanning decades");
 }
+
+/// Values of every input column (first pool: forms the cached path takes; second: forms it
+/// leaves to one-at-a-time pricing, or that are wrong), with [`cached_form`] saying which.
+const ALL_POOLS: [(&[&str], &[&str]); 19] = [
+    // id
+    (&["R", "a,b", "Ünï"], &["\"q\""]),
+    ORIGINS,
+    VALUES,
+    HTS,
+    // category
+    (
+        &[
+            "",
+            "",
+            "",
+            "",
+            "energy",
+            "Pharmaceuticals",
+            "other",
+            " copper",
+        ],
+        &["gold"],
+    ),
+    MFN,
+    MONEY,
+    MONEY,
+    MODES,
+    DATES,
+    US_CONTENT,
+    // section232
+    (
+        &[
+            "", "", "", "false", "true", "autos", "Steel", "copper", "lumber", " timber",
+        ],
+        &["maybe"],
+    ),
+    // entry_type
+    (
+        &["", "", "", "formal", "informal", "Informal", " formal"],
+        &["x"],
+    ),
+    // loaded
+    (
+        &[
+            "",
+            "",
+            "",
+            "2025-04-01",
+            "2025-04-04",
+            "2025-08-01",
+            "2025-10-01",
+        ],
+        &["bad", " 2025-04-01"],
+    ),
+    // usmca, transshipped, energy, potash
+    (
+        &["", "", "false", "true", "yes", "No", "0", "1"],
+        &[" yes", "maybe"],
+    ),
+    (&["", "", "", "false", "true", "Y"], &["x"]),
+    (&["", "", "", "false", "true"], &["x"]),
+    (&["", "", "", "false", "true"], &["x"]),
+    // mfn_general
+    (
+        &["", "", "", "0", "5", "14.9", "15", "20.25"],
+        &["5%", "1001"],
+    ),
+];
+
+/// True when the cached path takes a field of this column as written: numbers plain (digits
+/// and a point) with at most two decimals for amounts and four for rates, within their
+/// ranges; dates exactly YYYY-MM-DD; yes/no fields as the batch spells them with no blanks;
+/// keywords as the batch reads them (where it trims blanks, so does the cached path); origin
+/// codes and names without blanks around them. (Whether the row is priced at all is the
+/// one-at-a-time pricing's to say.)
+fn cached_form(field: Field, text: &str) -> bool {
+    let plain = |t: &str, decimals: usize, max: f64| {
+        let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+        !t.is_empty()
+            && t.matches('.').count() <= 1
+            && (int.len() + frac.len()) > 0
+            && int.len() + frac.len() <= 18
+            && int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+            && frac.len() <= decimals
+            && t.parse::<f64>().is_ok_and(|v| v <= max)
+    };
+    let optional_plain = |t: &str, decimals, max| t.is_empty() || plain(t, decimals, max);
+    let date = |t: &str| {
+        t.is_empty() || (t.len() == 10 && t.parse::<tariffs::Date>().is_ok() && t.trim() == t)
+    };
+    let yes_no = |t: &str| {
+        ["", "true", "false", "yes", "no", "y", "n", "1", "0"]
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(t))
+    };
+    match field {
+        Field::Id => true,
+        Field::Origin => text.trim() == text,
+        Field::Value => plain(text, 2, 1e12),
+        Field::Freight | Field::Insurance => optional_plain(text, 2, 1e12),
+        Field::Mfn | Field::MfnGeneral => optional_plain(text, 4, 1000.0),
+        Field::UsContent => optional_plain(text, 4, 1.0),
+        Field::Date | Field::Loaded => date(text),
+        Field::Usmca | Field::Transshipped | Field::Energy | Field::Potash => yes_no(text),
+        Field::Section232 => {
+            yes_no(text)
+                || ["autos", "steel", "copper", "lumber", "timber"]
+                    .iter()
+                    .any(|k| k.eq_ignore_ascii_case(text.trim()))
+        }
+        // Read by the batch's own parsers: any form they take.
+        Field::Hts | Field::Category | Field::Mode | Field::EntryType => true,
+    }
+}
+
+/// A field from the first pool 24 times in 25: with 19 columns, about a third of the rows
+/// have every field in the first pool.
+fn pick_mostly(
+    pools: (&'static [&'static str], &'static [&'static str]),
+) -> BoxedStrategy<&'static str> {
+    prop_oneof![
+        24 => proptest::sample::select(pools.0),
+        1 => proptest::sample::select(pools.1),
+    ]
+    .boxed()
+}
+
+prop_compose! {
+    fn full_row()(fields in ALL_POOLS.map(pick_mostly)) -> [&'static str; 19] {
+        fields
+    }
+}
+
+/// A CSV of full rows, every input column present, ids made unique.
+fn full_csv(rows: &[[&str; 19]]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(Field::ALL.map(|f| f.name()))
+        .expect("header");
+    for (i, r) in rows.iter().enumerate() {
+        let id = format!("{}{i}", r[0]);
+        let mut rec = r.to_vec();
+        rec[0] = &id;
+        w.write_record(&rec).expect("row");
+    }
+    w.into_inner().expect("bytes")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Rows that use every input column come out as one-at-a-time pricing gives them, and
+    /// each row takes the cached path exactly when all its fields are in the forms it takes
+    /// and the row is priced: no fact, keyword or date sends a row elsewhere.
+    #[test]
+    fn every_input_column_prices_as_one_at_a_time_and_takes_the_cached_path(
+        rows in proptest::collection::vec(full_row(), 1..24),
+    ) {
+        prop_assert_eq!(Field::ALL.len(), 19);
+        let input = full_csv(&rows);
+        for schedule in [Schedule::Announced, Schedule::Enacted] {
+            let table = schedule.table().expect("bundled");
+            assert_same(table, &input, schedule.as_str());
+            // Row by row: which rows took the cached path.
+            for (i, row) in rows.iter().enumerate() {
+                let one = full_csv(std::slice::from_ref(row));
+                let (_, errors, s) = batch(table, &one, 1);
+                let expected = errors.is_empty()
+                    && Field::ALL.iter().zip(row).all(|(&f, t)| cached_form(f, t));
+                prop_assert_eq!(
+                    s.cached == 1,
+                    expected,
+                    "{} row {}: {:?}",
+                    schedule.as_str(),
+                    i,
+                    row
+                );
+            }
+        }
+    }
+}
