@@ -45,7 +45,7 @@ pub struct Cli {
 
 /// The flags every command takes, before or after its name.
 #[derive(Args, Debug)]
-#[command(next_help_heading = "Table")]
+#[command(next_help_heading = "Table options")]
 pub struct Global {
     #[arg(long, global = true, value_name = "NAME", hide_possible_values = true,
           value_parser = keyword(&SCHEDULES, Schedule::as_str), help = schedule_help())]
