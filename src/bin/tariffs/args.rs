@@ -281,6 +281,10 @@ pub struct BatchArgs {
 pub struct RefundsArgs {
     #[command(flatten)]
     pub run: RunArgs,
+
+    /// Not a flag of refunds (its layout is fixed): taken only to say so.
+    #[arg(long, hide = true, allow_hyphen_values = true)]
+    pub columns: Option<String>,
 }
 
 fn errors_help() -> String {

@@ -580,6 +580,11 @@ pub fn batch(args: &BatchArgs, global: &Global) -> Result<u8, Fail> {
 }
 
 pub fn refunds(args: &RefundsArgs, global: &Global) -> Result<u8, Fail> {
+    if args.columns.is_some() {
+        return Err(Fail::Usage(
+            "--columns applies to `tariffs batch`, not `tariffs refunds`".into(),
+        ));
+    }
     run_batch(&args.run, global, Schedule::Enacted, Layout::Refunds)
 }
 
