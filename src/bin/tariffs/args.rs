@@ -106,8 +106,14 @@ pub struct EstimateArgs {
     #[arg(long, value_name = "CODE", allow_hyphen_values = true)]
     pub hts: Option<String>,
 
-    #[arg(long, value_name = "NAME", allow_hyphen_values = true, hide_possible_values = true,
-          value_parser = categories(), help = categories().help("Exemption category instead of an HTS code"))]
+    #[arg(
+        long,
+        value_name = "NAME",
+        allow_hyphen_values = true,
+        hide_possible_values = true,
+        value_parser = categories(),
+        help = categories().help("Exemption category instead of an HTS code"),
+    )]
     pub category: Option<String>,
 
     /// MFN ad valorem rate in percent (16.5)
@@ -140,14 +146,30 @@ pub struct EstimateArgs {
     )]
     pub us_content: Option<String>,
 
-    #[arg(long, value_name = "KIND", num_args = 0..=1, require_equals = true,
-          default_missing_value = "true", overrides_with = "section232", hide_possible_values = true,
-          value_parser = section232_kinds(), help = section232_kinds().help(
-            "Section 232 goods (no reciprocal duty; autos also pay no Canada or Mexico duty), of a KIND or not said"))]
+    #[arg(
+        long,
+        value_name = "KIND",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        overrides_with = "section232",
+        hide_possible_values = true,
+        value_parser = section232_kinds(),
+        help = section232_kinds().help(
+            "Section 232 goods (no reciprocal duty; autos also pay no Canada or Mexico duty), \
+             of a KIND or not said"
+        ),
+    )]
     pub section232: Option<String>,
 
-    #[arg(long, value_name = "TYPE", allow_hyphen_values = true, hide_possible_values = true,
-          value_parser = entry_types(), help = entry_types().help("Entry type (default: informal at $2,500 or less)"))]
+    #[arg(
+        long,
+        value_name = "TYPE",
+        allow_hyphen_values = true,
+        hide_possible_values = true,
+        value_parser = entry_types(),
+        help = entry_types().help("Entry type (default: informal at $2,500 or less)"),
+    )]
     pub entry_type: Option<String>,
 
     /// Date loaded on the vessel (in-transit rules)
@@ -155,23 +177,47 @@ pub struct EstimateArgs {
     pub loaded: Option<String>,
 
     /// Entered as USMCA-originating (Canada, Mexico)
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          overrides_with = "usmca")]
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        overrides_with = "usmca",
+    )]
     pub usmca: Option<String>,
 
     /// Found transshipped (40% in lieu of the country rate)
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          overrides_with = "transshipped")]
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        overrides_with = "transshipped",
+    )]
     pub transshipped: Option<String>,
 
     /// Energy or energy resources (Canada's lower rate)
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          overrides_with = "energy")]
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        overrides_with = "energy",
+    )]
     pub energy: Option<String>,
 
     /// Potash (Canada's and Mexico's lower rate)
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          overrides_with = "potash")]
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        overrides_with = "potash",
+    )]
     pub potash: Option<String>,
 
     /// Column 1 General rate in percent, when --mfn is a special rate
@@ -186,8 +232,15 @@ pub struct EstimateArgs {
 
     /// Machine-readable output (amounts and rates as strings, to keep
     /// them exact)
-    #[arg(long, verbatim_doc_comment, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          overrides_with = "json")]
+    #[arg(
+        long,
+        verbatim_doc_comment,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        overrides_with = "json",
+    )]
     pub json: Option<String>,
 }
 
@@ -244,8 +297,14 @@ pub struct RunArgs {
     pub errors: Option<String>,
 
     /// Stop at the first rejected row
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          overrides_with = "strict")]
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        overrides_with = "strict",
+    )]
     pub strict: Option<String>,
 
     /// Price on N threads (default: the machine's cores, at most 4); the
@@ -383,8 +442,14 @@ pub struct ExemptShareArgs {
     pub errors: Option<String>,
 
     /// Machine-readable output
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          overrides_with = "json")]
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        overrides_with = "json",
+    )]
     pub json: Option<String>,
 }
 
@@ -402,13 +467,30 @@ pub struct RatesArgs {
     #[arg(long, value_name = "YYYY-MM-DD", allow_hyphen_values = true)]
     pub date: Option<String>,
 
-    #[arg(long, value_enum, value_name = "KIND", hide_possible_values = true,
-          help = listing("Rows of one kind (default: rate, or exempt with --hts)", &names::<RowKind>()))]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "KIND",
+        hide_possible_values = true,
+        help = listing(
+            "Rows of one kind (default: rate, or exempt with --hts)",
+            &names::<RowKind>()
+        ),
+    )]
     pub kind: Option<RowKind>,
 
-    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Text,
-          hide_possible_values = true,
-          help = listing("Output format (csv is the table format: a file you can edit and load back with --table)", &names::<Format>()))]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        default_value_t = Format::Text,
+        hide_possible_values = true,
+        help = listing(
+            "Output format (csv is the table format: a file you can edit and load back with \
+             --table)",
+            &names::<Format>()
+        ),
+    )]
     pub format: Format,
 }
 
@@ -461,8 +543,14 @@ pub struct FormulaArgs {
     pub exports: String,
 
     /// Machine-readable output
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          overrides_with = "json")]
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        overrides_with = "json",
+    )]
     pub json: Option<String>,
 }
 
@@ -656,7 +744,7 @@ pub fn one_line(e: &clap::Error) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
     use clap::CommandFactory;
@@ -676,6 +764,49 @@ mod tests {
                 .get_arguments()
                 .any(|a| a.get_long() == Some(&flag));
             assert_eq!(found, f != Field::Id, "{flag}");
+        }
+    }
+
+    /// The usage error of `args`, in one line.
+    fn error(args: &[&str]) -> String {
+        let argv = std::iter::once("tariffs").chain(args.iter().copied());
+        match Cli::command().try_get_matches_from(argv) {
+            Ok(_) => panic!("{args:?} parsed"),
+            Err(e) => one_line(&e),
+        }
+    }
+
+    #[test]
+    fn usage_errors_in_one_line() {
+        for (args, want) in [
+            (
+                &["estimate", "--value", "1"][..],
+                "estimate needs --origin <CODE>",
+            ),
+            (&["batch"], "batch needs <FILE>"),
+            (&["frobnicate"], "unknown command \"frobnicate\""),
+            (
+                &["estimat"],
+                "unknown command \"estimat\"; tip: a similar subcommand exists: 'estimate'",
+            ),
+            (
+                &["estimate", "--orign", "KZ", "--value", "1"],
+                "unknown option --orign; tip: a similar argument exists: '--origin'",
+            ),
+            (
+                &["estimate", "--origin", "KZ", "--value", "1", "x"],
+                "unexpected argument \"x\"",
+            ),
+            (
+                &["rates", "--format", "xml"],
+                "invalid value 'xml' for '--format <FORMAT>' [possible values: text, csv, json]",
+            ),
+            (
+                &["estimate", "--origin", "KZ", "--value"],
+                "a value is required for '--value <USD>' but none was supplied",
+            ),
+        ] {
+            assert_eq!(error(args), want, "{args:?}");
         }
     }
 
