@@ -361,15 +361,69 @@ PROGRAM_TRANSIT = {
 }
 
 
-def program_rows():
+MEASURE_COLUMNS = ["measure", "origin", "scope", "scope_except", "condition", "rate_pct", "rate_kind", "rate_unit",
+                   "base", "heading", "heading_nochange", "effective_from", "effective_to", "transit_loaded_before",
+                   "transit_entered_before", "excludes", "source", "note", "confidence"]
+
+# The timeline's program names as measure names (the shared data's `excludes` vocabulary).
+MEASURE_NAMES = {"fentanyl": "ieepa_fentanyl", "brazil": "ieepa_brazil", "russia_oil": "ieepa_india",
+                 "section122": "s122"}
+
+# Which declared facts select a row (condition tokens), by the timeline's condition keyword; a
+# row with a condition replaces the default rate for those goods (in_lieu). Listed in the order
+# that breaks ties between rows with as many tokens (the row listed first wins).
+CONDITION_TOKENS = {"all": [""], "non_usmca": [""], "non_energy": [""], "usmca": ["usmca=yes"],
+                    "non_usmca_transshipped": ["transshipped=yes"], "energy": ["energy=yes"],
+                    "non_usmca_energy_potash": ["energy=yes", "potash=yes"], "non_usmca_potash": ["potash=yes"]}
+TOKEN_ORDER = ["section232=autos", "section232=yes", "usmca=yes", "transshipped=yes", "energy=yes", "potash=yes", ""]
+
+# The exceptions the orders make for goods declared subject to Section 232 (and Section 122's
+# for USMCA goods), as rows of rate 0 in lieu of the measure's rate: (measure, origin,
+# condition, from, to, heading, source). Their sources are the orders the timeline cites
+# (SOURCES-timeline.md: WH-NOSTACK, WH14323, WH14329, WH-S122); Section 122's headings are
+# those of other/measures_other.csv.
+EXCEPTIONS = [
+    ("ieepa_fentanyl", "CA;MX", "section232=autos", "2025-03-04", "2026-02-24", "",
+     "EO of 29 Apr 2025 (Addressing Certain Tariffs on Imported Articles): Section 232 autos and auto parts do not "
+     "also pay the Canada or Mexico IEEPA duty, retroactive to 2025-03-04 [WH-NOSTACK]"),
+    ("ieepa_brazil", "BR", "section232=yes", "2025-08-06", "2026-02-24", "",
+     "EO 14323: articles subject to Section 232 are excepted from the Brazil duty [WH14323]"),
+    ("ieepa_india", "IN", "section232=yes", "2025-08-27", "2026-02-07", "",
+     "EO 14329: articles subject to Section 232 are excepted from the India duty [WH14329]"),
+    ("s122", "*", "section232=yes", "2026-02-24", "2026-07-24", "",
+     "Proclamation 11012: articles subject to Section 232 are excepted from the surcharge [WH-S122]"),
+    ("s122", "CA", "usmca=yes", "2026-02-24", "2026-07-24", "9903.03.07",
+     "Proclamation 11012: USMCA-originating goods of Canada are excepted [WH-S122]; heading per other/measures_other.csv"),
+    ("s122", "MX", "usmca=yes", "2026-02-24", "2026-07-24", "9903.03.08",
+     "Proclamation 11012: USMCA-originating goods of Mexico are excepted [WH-S122]; heading per other/measures_other.csv"),
+]
+
+# Goods in Annex II are excepted from the India duty (EO 14329): the schedule's own exemption
+# rows, scope key `annex2`.
+SCOPE_EXCEPT = {"ieepa_india": "annex2"}
+
+
+def measure_rows():
+    """The enacted schedule's measures (measures-enacted.csv): the other IEEPA duties and Section 122."""
     out = []
     for r in csv.DictReader(open(os.path.join(DATA, "ieepa_other_timeline.csv"), encoding="utf-8")):
         loaded, entered = PROGRAM_TRANSIT.get((r["iso2"], r["effective_from"]), ("", ""))
-        out.append(row(kind="program", code=r["iso2"], name=r["name"], rate_pct=r["rate_pct"], basis=r["program"],
-                       applies_to=applies_to(r), effective_from=r["effective_from"], effective_to=r["effective_to"],
-                       transit_loaded_before=loaded, transit_entered_before=entered,
-                       source=r["source_note"], note=r["conditions"]))
-    return out
+        name = MEASURE_NAMES[r["program"]]
+        m = re.search(r"9903\.\d\d\.\d\d", r["conditions"])
+        for token in CONDITION_TOKENS[applies_to(r)]:
+            out.append(dict(measure=name, origin=r["iso2"], scope="all",
+                            scope_except=SCOPE_EXCEPT.get(name, "") if token == "" else "",
+                            condition=token, rate_pct=r["rate_pct"], rate_kind="in_lieu" if token else "additional",
+                            base="full_value", heading=m.group(0) if m else "", effective_from=r["effective_from"],
+                            effective_to=r["effective_to"], transit_loaded_before=loaded,
+                            transit_entered_before=entered, source=r["source_note"], note=r["conditions"]))
+    for name, origin, token, frm, to, heading, source in EXCEPTIONS:
+        out.append(dict(measure=name, origin=origin, scope="all", condition=token, rate_pct="0", rate_kind="in_lieu",
+                        base="full_value", heading=heading, effective_from=frm, effective_to=to, source=source,
+                        note="excepted from the measure"))
+    names = list(MEASURE_NAMES.values())
+    out.sort(key=lambda r: (names.index(r["measure"]), TOKEN_ORDER.index(r["condition"])))
+    return [[r.get(c, "") for c in MEASURE_COLUMNS] for r in out]
 
 
 def trade_rows():
@@ -395,8 +449,8 @@ if __name__ == "__main__" and "--iso" not in sys.argv:
     write(os.path.join(OUT, "tariffs.csv"), COLUMNS,
           rate_rows() + territory_rows() + exempt_rows() + fee_rows() + mpf_exempt_rows())
     write(os.path.join(OUT, "tariffs-enacted.csv"), COLUMNS,
-          enacted_rate_rows() + territory_rows() + enacted_exempt_rows() + program_rows() + fee_rows()
-          + mpf_exempt_rows())
+          enacted_rate_rows() + territory_rows() + enacted_exempt_rows() + fee_rows() + mpf_exempt_rows())
+    write(os.path.join(OUT, "measures-enacted.csv"), MEASURE_COLUMNS, measure_rows())
     os.makedirs(os.path.join(OUT, "tests", "data"), exist_ok=True)
     write(os.path.join(OUT, "tests", "data", "trade_2024.csv"),
           ["iso2", "name", "us_imports_usd", "us_exports_usd", "chart_charged_pct", "chart_reciprocal_pct",

@@ -83,6 +83,25 @@ pub enum Error {
         /// The text given.
         value: String,
     },
+    /// A measure's row needs an input the line does not carry (a quantity for a specific
+    /// rate, the metal content for a metal-content base).
+    #[error("measure {measure} (measures table line {line}): {needs}")]
+    MeasureInput {
+        /// The measure.
+        measure: String,
+        /// The row's line in its measures table.
+        line: u64,
+        /// What is needed.
+        needs: String,
+    },
+    /// A measure bans the import of the goods.
+    #[error("import prohibited by {measure} ({source_text})")]
+    Prohibited {
+        /// The measure.
+        measure: String,
+        /// The row's legal source.
+        source_text: String,
+    },
     /// A number is outside the range its field allows.
     #[error("{field} must be {expected}, got {value}")]
     OutOfRange {

@@ -3,8 +3,8 @@
 
 use rust_decimal::Decimal;
 
+use crate::measure::{Considered, Facts, Line, MeasureRow, Outcome, RateKind, Verdict};
 use crate::money::{self, fraction_to_pct, pct_to_fraction, round_money};
-use crate::program::{GoodsFacts, Program, ProgramEntry};
 use crate::table::{
     Basis, ExemptEntry, FeeEntry, FeeKind, MpfExemptEntry, PartnerRate, RateEntry, RateStatus,
 };
@@ -138,6 +138,12 @@ pub struct Shipment {
     /// claimed): the base of the EU, Japan, Switzerland and Liechtenstein 15% floor. Korea's
     /// floor uses `mfn_pct`, the rate that applies to the entry.
     pub mfn_general_pct: Option<Decimal>,
+    /// Further facts declared about the goods, as `fact=value` tokens (`claim=9903.03.05`,
+    /// `metal=steel`): the conditions of the schedule's measure rows are written in them.
+    /// `usmca`, `transshipped`, `energy`, `potash` and `section232` above declare
+    /// `usmca=yes`, `transshipped=yes`, `energy=yes`, `potash=yes` and `section232=yes`
+    /// (with `section232=<kind>` for a kind) themselves.
+    pub facts: Facts,
 }
 
 impl Shipment {
@@ -162,7 +168,33 @@ impl Shipment {
             energy: false,
             potash: false,
             mfn_general_pct: None,
+            facts: Facts::new(),
         }
+    }
+    /// Declares a fact (`fact=value`) about the goods.
+    pub fn fact(mut self, token: &str) -> Shipment {
+        self.facts.declare(token);
+        self
+    }
+
+    /// The facts the measures' conditions are matched against: the declared tokens, and
+    /// those of the shipment's own fields.
+    pub(crate) fn all_facts(&self) -> Facts {
+        let mut f = self.facts.clone();
+        for (yes, token) in [
+            (self.usmca, "usmca=yes"),
+            (self.transshipped, "transshipped=yes"),
+            (self.energy, "energy=yes"),
+            (self.potash, "potash=yes"),
+        ] {
+            if yes {
+                f.declare(token);
+            }
+        }
+        if let Some(kind) = self.section232 {
+            declare_section232(&mut f, kind);
+        }
+        f
     }
     /// Sets the HTS code.
     pub fn hts(mut self, code: HtsCode) -> Shipment {
@@ -372,10 +404,9 @@ pub struct LandedCost<'a> {
     pub mfn: Charge,
     /// The reciprocal (EO 14257) duty.
     pub reciprocal: ReciprocalDuty<'a>,
-    /// The other programs, in the order of [`Program::ALL`] (fentanyl, Brazil, Russia-oil,
-    /// Section 122); `None` where the table has no row of the program for the origin on the
-    /// date (always, with the announced table, which holds none).
-    pub programs: [Option<ProgramDuty<'a>>; 4],
+    /// The duty of every measure of the schedule with a row for the origin on the date, in
+    /// the schedule's order of measures (none with the announced table, which holds none).
+    pub measures: Vec<MeasureDuty<'a>>,
     /// The merchandise processing fee.
     pub mpf: FeeCharge<'a>,
     /// The harbor maintenance fee.
@@ -384,10 +415,10 @@ pub struct LandedCost<'a> {
     pub freight: Decimal,
     /// Insurance (USD).
     pub insurance: Decimal,
-    /// The IEEPA duties: reciprocal, fentanyl, Brazil and Russia-oil (refundable after the
-    /// Supreme Court's ruling of 20 February 2026). Section 122 is not among them.
+    /// The IEEPA duties: the reciprocal duty and the measures named `ieepa_...` (refundable
+    /// after the Supreme Court's ruling of 20 February 2026). Section 122 is not among them.
     pub ieepa_duty: Decimal,
-    /// MFN, reciprocal and program duties.
+    /// MFN, reciprocal and measure duties.
     pub total_duty: Decimal,
     /// MPF plus HMF.
     pub total_fees: Decimal,
@@ -555,10 +586,7 @@ impl RateTable {
             amount: round_money(money::mul(value, pct_to_fraction(s.mfn_pct)?, "MFN duty")?),
         };
 
-        let mut programs: [Option<ProgramDuty<'_>>; 4] = [None, None, None, None];
-        for (slot, program) in programs.iter_mut().zip(Program::ALL) {
-            *slot = self.program_duty(program, s, date, loaded)?;
-        }
+        let measures = self.measure_duties(s, value, date, loaded, None)?;
 
         if s.entry_type == Some(EntryType::Informal) && value > INFORMAL_ENTRY_LIMIT {
             // Informal entry is for shipments of $2,500 or less (19 CFR 143.21).
@@ -609,10 +637,10 @@ impl RateTable {
 
         let mut ieepa_duty = reciprocal.charge.amount;
         let mut total_duty = money::add(mfn.amount, reciprocal.charge.amount, "total duty")?;
-        for p in programs.iter().flatten() {
-            total_duty = money::add(total_duty, p.charge.amount, "total duty")?;
-            if p.program.is_ieepa() {
-                ieepa_duty = money::add(ieepa_duty, p.charge.amount, "IEEPA duty")?;
+        for m in &measures {
+            total_duty = money::add(total_duty, m.charge.amount, "total duty")?;
+            if m.ieepa {
+                ieepa_duty = money::add(ieepa_duty, m.charge.amount, "IEEPA duty")?;
             }
         }
         let total_fees = money::add(mpf.charge.amount, hmf.charge.amount, "total fees")?;
@@ -627,7 +655,7 @@ impl RateTable {
             dutiable_value: value,
             mfn,
             reciprocal,
-            programs,
+            measures,
             mpf,
             hmf,
             freight,
@@ -640,58 +668,166 @@ impl RateTable {
         })
     }
 
-    /// A program's duty on a shipment, with the exclusions of its order; `None` when the
-    /// program has no row for the origin on the date.
-    fn program_duty(
-        &self,
-        program: Program,
+    /// The duty of every measure with a row for the shipment's origin on the date, by the
+    /// one choosing rule of [`crate::measure`]; with `trace`, the verdict on every row.
+    fn measure_duties<'t>(
+        &'t self,
         s: &Shipment,
+        value: Decimal,
         date: Date,
         loaded: Option<Date>,
-    ) -> Result<Option<ProgramDuty<'_>>, Error> {
-        let facts = GoodsFacts {
-            usmca: s.usmca,
-            transshipped: s.transshipped,
-            energy: s.energy,
-            potash: s.potash,
+        trace: Option<&mut Vec<Considered<'t>>>,
+    ) -> Result<Vec<MeasureDuty<'t>>, Error> {
+        let measures = self.measures();
+        if measures.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = measures.candidates(s.origin, date);
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut facts = s.all_facts();
+        // Goods whose exemption row moved them to a Section 232 action (copper semis) are
+        // Section 232 goods even when the input does not say so.
+        if let Some(Exemption::AnnexII(row)) = self.goods_exemption(s.goods, date).unwrap_or(None) {
+            if row.basis() == crate::table::ExemptBasis::Section232 {
+                declare_section232(&mut facts, Section232::Copper);
+            }
+        }
+        let hts = match s.goods {
+            Goods::Hts(h) => Some(h),
+            _ => None,
         };
-        let Some((entry, in_transit)) = self.program_row(program, s.origin, date, loaded, &facts)
-        else {
-            return Ok(None);
+        let line = Line {
+            origin: s.origin,
+            hts,
+            date,
+            loaded,
+            facts: &facts,
         };
-        // India's duty depends on Annex II, so an ambiguous code is an error there; the other
-        // programs only look for Section 232 rows and pass over ambiguity.
-        let goods_exemption = match program {
-            Program::Fentanyl => None,
-            Program::RussiaOil => self.goods_exemption(s.goods, date)?,
-            Program::Brazil | Program::Section122 => {
-                self.goods_exemption(s.goods, date).unwrap_or(None)
+        // The schedule's own exemption rows, for `scope_except=annex2`: an ambiguous code is
+        // an error there.
+        let mut annex2_cache: Option<bool> = None;
+        let mut annex2 = || -> Result<bool, Error> {
+            if let Some(v) = annex2_cache {
+                return Ok(v);
+            }
+            let v = matches!(
+                self.goods_exemption(s.goods, date)?,
+                Some(Exemption::AnnexII(_) | Exemption::Category(_))
+            );
+            annex2_cache = Some(v);
+            Ok(v)
+        };
+        let mut outcomes = Vec::new();
+        measures.outcomes(&rows, &line, &mut annex2, trace, &mut outcomes)?;
+        outcomes
+            .iter()
+            .map(|o| self.measure_duty(s, value, o))
+            .collect()
+    }
+
+    /// The duty of one measure's outcome.
+    fn measure_duty<'t>(
+        &'t self,
+        s: &Shipment,
+        value: Decimal,
+        o: &Outcome<'t>,
+    ) -> Result<MeasureDuty<'t>, Error> {
+        let measures = self.measures();
+        let charged = o.applied.filter(|_| o.displaced_by.is_none());
+        let (rate_pct, base) = match charged {
+            None => (Decimal::ZERO, value),
+            Some(r) => {
+                let base = match r.base() {
+                    crate::measure::Base::FullValue => value,
+                    crate::measure::Base::NonUsContent => {
+                        money::mul(value, Decimal::ONE - s.us_content, "measure base")?
+                    }
+                    other => {
+                        return Err(Error::MeasureInput {
+                            measure: r.measure().to_string(),
+                            line: r.position().1,
+                            needs: format!("the {other} base is not an input yet"),
+                        })
+                    }
+                };
+                let rate = r.rate_pct().unwrap_or_default();
+                let pct = match r.rate_kind() {
+                    RateKind::Additional | RateKind::InLieu => rate,
+                    RateKind::TotalFloor | RateKind::TotalCap => {
+                        (rate - s.mfn_pct).max(Decimal::ZERO).normalize()
+                    }
+                    RateKind::Prohibited => {
+                        return Err(Error::Prohibited {
+                            measure: r.measure().to_string(),
+                            source_text: r.source().to_string(),
+                        })
+                    }
+                    _ => {
+                        return Err(Error::MeasureInput {
+                            measure: r.measure().to_string(),
+                            line: r.position().1,
+                            needs: format!(
+                                "a {} rate per unit ({}) needs quantities, not an input yet",
+                                r.rate_kind(),
+                                r.rate_unit()
+                            ),
+                        })
+                    }
+                };
+                (pct, base)
             }
         };
-        let exclusion =
-            program_exclusion(program, s.origin, s.section232, s.usmca, goods_exemption);
-        let (applied, exclusion) = match (exclusion, in_transit) {
-            (Some(x), _) => (None, Some(x)),
-            (None, Some(earlier)) => (
-                earlier,
-                earlier.is_none().then_some(ProgramExclusion::InTransit),
-            ),
-            (None, None) => (Some(entry), None),
-        };
-        let (rate, rate_pct) =
-            applied.map_or((Decimal::ZERO, Decimal::ZERO), |r| (r.rate, r.rate_pct));
-        Ok(Some(ProgramDuty {
-            program,
+        let amount = round_money(money::mul(
+            base,
+            pct_to_fraction(rate_pct)?,
+            "measure duty",
+        )?);
+        Ok(MeasureDuty {
+            name: measures.name(o.measure),
             charge: Charge {
                 rate_pct,
-                base: round_money(s.customs_value),
-                amount: round_money(money::mul(s.customs_value, rate, "program duty")?),
+                base: round_money(base),
+                amount,
             },
-            entry,
-            applied,
-            exclusion,
-            in_transit: in_transit.is_some(),
-        }))
+            entry: o.entry,
+            applied: o.applied,
+            in_transit: o.in_transit,
+            displaced_by: o.displaced_by.map(|m| measures.name(m)),
+            ieepa: o.ieepa,
+        })
+    }
+
+    /// Every row of the schedule's measures considered for a shipment, and why each applied
+    /// or not: the trace behind [`LandedCost::measures`].
+    ///
+    /// ```
+    /// use rust_decimal::Decimal;
+    /// use tariffs::{RateTable, Shipment};
+    /// let t = RateTable::enacted();
+    /// let s = Shipment::new("CA".parse()?, Decimal::from(1000))
+    ///     .entry_date("2025-09-01".parse()?)
+    ///     .usmca(true);
+    /// let trace = t.explain(&s)?;
+    /// let chosen: Vec<_> = trace.iter().filter(|c| c.verdict.to_string() == "applies").collect();
+    /// assert_eq!(chosen.len(), 1);
+    /// assert_eq!(chosen[0].row.condition().collect::<Vec<_>>(), ["usmca=yes"]);
+    /// # Ok::<(), tariffs::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`RateTable::landed_cost`].
+    pub fn explain(&self, s: &Shipment) -> Result<Vec<Considered<'_>>, Error> {
+        let c = self.landed_cost(s)?;
+        let loaded = match s.mode {
+            None | Some(TransportMode::Ocean) => s.loaded,
+            Some(_) => None,
+        };
+        let mut trace = Vec::new();
+        self.measure_duties(s, c.customs_value, c.date, loaded, Some(&mut trace))?;
+        Ok(trace)
     }
 
     /// Why goods would not pay the reciprocal duty, in order of precedence: no rate in force
@@ -886,45 +1022,6 @@ impl<'a> Basket<'a> {
     }
 }
 
-/// Why a program's duty is not charged on goods, if it is not: the exclusions of the orders
-/// (Section 232 goods, USMCA goods under Section 122, Annex II goods under the India duty).
-/// `goods_exemption` is the goods' exemption row as the program looks for it.
-pub(crate) fn program_exclusion(
-    program: Program,
-    origin: CountryCode,
-    section232: Option<Section232>,
-    usmca: bool,
-    goods_exemption: Option<Exemption<'_>>,
-) -> Option<ProgramExclusion> {
-    let usmca_origin = matches!(origin.as_str(), "CA" | "MX");
-    // Goods whose exemption row moved them to a Section 232 action (copper semis) are
-    // Section 232 goods even when the input does not say so.
-    let section232 = section232.or(match goods_exemption {
-        Some(Exemption::AnnexII(row)) if row.basis() == crate::table::ExemptBasis::Section232 => {
-            Some(Section232::Copper)
-        }
-        _ => None,
-    });
-    match (program, section232) {
-        (Program::Fentanyl, Some(Section232::Autos)) if usmca_origin => {
-            Some(ProgramExclusion::Section232Autos)
-        }
-        (Program::Brazil | Program::RussiaOil | Program::Section122, Some(_)) => {
-            Some(ProgramExclusion::Section232)
-        }
-        (Program::Section122, None) if usmca && usmca_origin => Some(ProgramExclusion::Usmca),
-        (Program::RussiaOil, None)
-            if matches!(
-                goods_exemption,
-                Some(Exemption::AnnexII(_) | Exemption::Category(_))
-            ) =>
-        {
-            Some(ProgramExclusion::AnnexII)
-        }
-        _ => None,
-    }
-}
-
 fn ad_valorem_fee(entry: &FeeEntry, value: Decimal) -> Result<FeeCharge<'_>, Error> {
     let raw = round_money(money::mul(value, entry.rate(), "fee")?);
     let (min, max, _) = entry.figures();
@@ -971,57 +1068,73 @@ fn no_fee(outcome: FeeOutcome) -> FeeCharge<'static> {
 }
 
 impl<'a> LandedCost<'a> {
-    /// The duty of one program, if the table has a row of it for the origin on the date.
-    pub fn program(&self, program: Program) -> Option<&ProgramDuty<'a>> {
-        self.programs[program as usize].as_ref()
+    /// The duty of one measure by name, if the schedule has a row of it for the origin on
+    /// the date.
+    pub fn measure(&self, name: &str) -> Option<&MeasureDuty<'a>> {
+        self.measures.iter().find(|m| m.name == name)
     }
 }
 
-/// Why a program's duty is not charged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProgramExclusion {
-    /// Section 232 goods (Brazil: EO 14323; India: EO 14329; Section 122: Proclamation 11012).
-    Section232,
-    /// Section 232 autos and parts do not also pay the Canada or Mexico duty (EO of 29 April
-    /// 2025).
-    Section232Autos,
-    /// Annex II goods (India's Russia-oil duty, EO 14329).
-    AnnexII,
-    /// USMCA-originating goods of Canada or Mexico (Section 122).
-    Usmca,
-    /// Loaded before the duty took effect and entered before the deadline.
-    InTransit,
-}
-
-impl ProgramExclusion {
-    /// The keyword used in CSV and JSON output.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProgramExclusion::Section232 => "section232",
-            ProgramExclusion::Section232Autos => "section232_autos",
-            ProgramExclusion::AnnexII => "annex2",
-            ProgramExclusion::Usmca => "usmca",
-            ProgramExclusion::InTransit => "in_transit",
-        }
+/// Declares the facts of goods subject to Section 232: `section232=yes`, and the kind.
+fn declare_section232(f: &mut Facts, kind: Section232) {
+    f.declare("section232=yes");
+    if kind != Section232::Unspecified {
+        f.declare(&format!("section232={}", kind.as_str()));
     }
 }
 
-/// A program's duty on a shipment.
+/// A measure's duty on a shipment.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ProgramDuty<'a> {
-    /// The program.
-    pub program: Program,
-    /// Rate, base (the customs value) and amount.
+#[non_exhaustive]
+pub struct MeasureDuty<'a> {
+    /// The measure's name (`ieepa_fentanyl`, `s122`, ...).
+    pub name: &'a str,
+    /// Rate, base and amount (0 when not charged).
     pub charge: Charge,
-    /// The row covering the goods on the entry date.
-    pub entry: &'a ProgramEntry,
+    /// The row covering the goods on the entry date; `None` when the measure has rows for
+    /// the origin on the date but none covers these goods and facts (an exemption list took
+    /// them out).
+    pub entry: Option<&'a MeasureRow>,
     /// The row whose rate was charged: `entry`, or the row in force on the loading date when
     /// the in-transit rule applied; `None` when nothing was charged.
-    pub applied: Option<&'a ProgramEntry>,
-    /// Why nothing is charged, when nothing is.
-    pub exclusion: Option<ProgramExclusion>,
+    pub applied: Option<&'a MeasureRow>,
     /// True when the in-transit rule decided the rate.
     pub in_transit: bool,
+    /// The measure whose row displaced this one on these goods (its `excludes`).
+    pub displaced_by: Option<&'a str>,
+    /// True for a measure imposed under IEEPA (refundable).
+    pub ieepa: bool,
+}
+
+impl MeasureDuty<'_> {
+    /// Why nothing is charged, in words, when nothing is: the row chosen is a rate-0 row in
+    /// lieu of the measure (its condition), another measure displaced it, the goods were in
+    /// transit, or no row covers them.
+    pub fn exclusion(&self) -> Option<String> {
+        if let Some(by) = self.displaced_by {
+            return Some(format!("displaced by {by}"));
+        }
+        match (self.entry, self.applied) {
+            (None, _) => Some("goods on an exemption list".into()),
+            (Some(_), None) => Some(Verdict::InTransit.to_string()),
+            (Some(_), Some(r))
+                if r.rate_kind() == RateKind::InLieu && self.charge.rate_pct.is_zero() =>
+            {
+                let c: Vec<&str> = r.condition().collect();
+                Some(if c.is_empty() {
+                    "excepted".into()
+                } else {
+                    c.join(";")
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// The legal source of the rate charged (or of the row covering the goods).
+    pub fn source(&self) -> &str {
+        self.applied.or(self.entry).map_or("", |r| r.source())
+    }
 }
 
 /// One line of an export basket.

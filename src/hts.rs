@@ -81,6 +81,28 @@ impl HtsCode {
         self.len <= other.len && other.prefix(self.len()) == Some(self)
     }
 
+    /// The [`key`](HtsCode::key) of the code's first `len` digits, for `len` 2 (a chapter) to
+    /// 10; `None` when the code is shorter.
+    pub(crate) fn prefix_key(self, len: usize) -> Option<u64> {
+        if !(2..=10).contains(&len) || len > self.len() {
+            return None;
+        }
+        let unit = POW10[10 - len];
+        Some(((self.value / unit * unit) << 4) | len as u64)
+    }
+
+    /// The key of a code prefix written with or without dots (`72`, `7208`, `7208.10.15`):
+    /// 2, 4, 6, 8 or 10 digits.
+    pub(crate) fn parse_prefix_key(text: &str) -> Option<(u64, usize)> {
+        let digits: String = text.chars().filter(|&c| c != '.').collect();
+        let len = digits.len();
+        if !matches!(len, 2 | 4 | 6 | 8 | 10) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let v: u64 = digits.parse().ok()?;
+        Some(((v * POW10[10 - len]) << 4 | len as u64, len))
+    }
+
     /// A compact key (digits and length) for hash maps.
     pub(crate) fn key(self) -> u64 {
         (self.value << 4) | u64::from(self.len)

@@ -61,8 +61,8 @@ mod formula;
 mod hts;
 mod iso3166;
 mod load;
+pub mod measure;
 pub mod money;
-mod program;
 mod records;
 mod table;
 mod text;
@@ -73,17 +73,17 @@ pub use date::Date;
 pub use error::{Error, LoadError, LoadErrorKind};
 pub use estimate::{
     Basket, BasketLine, BasketReport, CategoryTotal, Charge, EntryType, Exemption, FeeCharge,
-    FeeOutcome, Goods, LandedCost, ProgramDuty, ProgramExclusion, ReciprocalDuty, Section232,
-    Shipment, INFORMAL_ENTRY_LIMIT, US_CONTENT_THRESHOLD,
+    FeeOutcome, Goods, LandedCost, MeasureDuty, ReciprocalDuty, Section232, Shipment,
+    INFORMAL_ENTRY_LIMIT, US_CONTENT_THRESHOLD,
 };
 pub use formula::{rate_from_trade, TradeFormula, FLOOR_PCT};
 pub use hts::HtsCode;
 pub use load::COLUMNS as TABLE_COLUMNS;
-pub use program::{Condition, Program, ProgramEntry, Transit};
+pub use measure::{Facts, MeasureRow, Measures, Transit};
 pub use table::{
-    Basis, Carried, ExemptBasis, ExemptEntry, FeeEntry, FeeKind, MpfExemptEntry, Partner,
-    PartnerRate, RateEntry, RateStatus, RateTable, Schedule, BUNDLED_CSV, BUNDLED_LABEL,
-    ENACTED_CSV, ENACTED_LABEL, MAX_TABLE_BYTES,
+    Basis, Carried, ExemptBasis, ExemptEntry, FeeEntry, FeeKind, MpfApplies, MpfExemptEntry,
+    Partner, PartnerRate, RateEntry, RateStatus, RateTable, Schedule, BUNDLED_CSV, BUNDLED_LABEL,
+    ENACTED_CSV, ENACTED_LABEL, ENACTED_MEASURES_CSV, MAX_TABLE_BYTES,
 };
 
 /// The README's examples, compiled and run as doctests so that they cannot drift.

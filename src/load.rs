@@ -7,12 +7,12 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::error::LoadErrorKind;
+use crate::measure::Transit;
 use crate::money::pct_to_fraction;
-use crate::program::{Condition, Program, ProgramEntry, Transit};
 use crate::records::Records;
 use crate::table::{
     basis_from_str, build_table, exempt_basis_from_str, fee_kind_from_str, ExemptEntry, FeeEntry,
-    MpfExemptEntry, RateEntry, RateTable,
+    MpfApplies, MpfExemptEntry, RateEntry, RateTable,
 };
 use crate::{Category, CountryCode, Date, HtsCode, LoadError};
 
@@ -232,7 +232,6 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<RateTable, LoadError> {
     let mut rates = Vec::with_capacity(300);
     let mut exemptions = Vec::with_capacity(1100);
     let mut fees = Vec::new();
-    let mut programs = Vec::new();
     let mut mpf_exemptions = Vec::new();
     let mut rec = Vec::with_capacity(header.len());
     let mut texts = Texts::default();
@@ -268,17 +267,18 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<RateTable, LoadError> {
             "rate" => rates.push(rate_row(&row, &mut texts)?),
             "exempt" => exemptions.push(exempt_row(&row, &mut texts)?),
             "fee" => fees.push(fee_row(&row, &mut texts)?),
-            "program" => programs.push(program_row(&row, &mut texts)?),
-            "mpf_exempt" => mpf_exemptions.push(mpf_exempt_row(&row, &mut texts)?),
-            _ => {
+            "program" => {
                 return Err(row.err(
                     C_KIND,
-                    "kind must be rate, exempt, fee, program or mpf_exempt",
+                    "program rows are now measures: a measures table in the format of \
+                     measures-enacted.csv (load it with --measures FILE)",
                 ))
             }
+            "mpf_exempt" => mpf_exemptions.push(mpf_exempt_row(&row, &mut texts)?),
+            _ => return Err(row.err(C_KIND, "kind must be rate, exempt, fee or mpf_exempt")),
         }
     }
-    build_table(origin, rates, exemptions, fees, programs, mpf_exemptions)
+    build_table(origin, rates, exemptions, fees, mpf_exemptions)
 }
 
 /// Refuses a table whose text holds a control character other than tab and the line ends,
@@ -525,8 +525,8 @@ fn mpf_exempt_row(row: &Row<'_>, texts: &mut Texts) -> Result<MpfExemptEntry, Lo
     let code = row
         .partner_code(row.required(C_CODE)?)?
         .ok_or_else(|| row.err(C_CODE, "an mpf_exempt row names its origin"))?;
-    let applies_to = match Condition::parse(row.required(C_APPLIES)?) {
-        Some(c @ (Condition::All | Condition::Usmca)) => c,
+    let applies_to = match MpfApplies::parse(row.required(C_APPLIES)?) {
+        Some(c) => c,
         _ => {
             return Err(row.err(
                 C_APPLIES,
@@ -549,46 +549,6 @@ fn mpf_exempt_row(row: &Row<'_>, texts: &mut Texts) -> Result<MpfExemptEntry, Lo
         applies_to,
         from,
         to,
-        source: texts.source(row)?,
-        note: texts.note(row),
-    })
-}
-
-fn program_row(row: &Row<'_>, texts: &mut Texts) -> Result<ProgramEntry, LoadError> {
-    let code = row.partner_code(row.required(C_CODE)?)?;
-    let program = Program::parse(row.required(C_BASIS)?).ok_or_else(|| {
-        row.err(
-            C_BASIS,
-            "a program row's basis is fentanyl, brazil, russia_oil or section122",
-        )
-    })?;
-    let applies_to = Condition::parse(row.required(C_APPLIES)?).ok_or_else(|| {
-        row.err(
-            C_APPLIES,
-            "applies_to must be all, usmca, non_usmca, non_usmca_energy_potash, \
-             non_usmca_potash, non_usmca_transshipped, energy or non_energy",
-        )
-    })?;
-    let Some(rate_pct) = row.decimal(C_RATE, MAX_RATE_PCT)? else {
-        return Err(row.err(C_RATE, "a program row needs its rate"));
-    };
-    for c in [
-        C_CHARGED, C_CHART, C_RATE_OF, C_CATEGORY, C_MIN, C_MAX, C_FLAT,
-    ] {
-        row.empty(c, "program")?;
-    }
-    let (from, to) = row.dated_period()?;
-    Ok(ProgramEntry {
-        line: row.line,
-        code,
-        name: row.get(C_NAME).to_string(),
-        program,
-        applies_to,
-        rate: fraction(row, Some(rate_pct))?.unwrap_or_default(),
-        rate_pct,
-        from,
-        to,
-        transit: row.transit()?,
         source: texts.source(row)?,
         note: texts.note(row),
     })

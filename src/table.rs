@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 
 use crate::country::{edit_distance_within, from_alpha3, known_name, known_names, normalize};
 use crate::error::LoadErrorKind;
-use crate::program::{Condition, GoodsFacts, Program, ProgramEntry, Transit};
+use crate::measure::{Measures, Transit};
 use crate::{Category, CountryCode, Date, Error, HtsCode, LoadError};
 
 /// The bundled table's text (`tariffs.csv` at the crate root, embedded at compile time).
@@ -24,7 +24,7 @@ pub const BUNDLED_LABEL: &str = "EO 14257 rates as announced on 2 April 2025";
 const BUNDLED_ORIGIN: &str = "bundled tariffs.csv";
 
 static BUNDLED: LazyLock<Result<RateTable, LoadError>> =
-    LazyLock::new(|| RateTable::parse(BUNDLED_CSV, BUNDLED_ORIGIN));
+    LazyLock::new(|| Schedule::Announced.build());
 
 /// The bundled "enacted" schedule's text (`tariffs-enacted.csv`): the rates and exemptions in
 /// force by entry date from 5 April 2025 to the end of IEEPA collection on 24 February 2026,
@@ -35,8 +35,12 @@ pub const ENACTED_CSV: &str = include_str!("../tariffs-enacted.csv");
 pub const ENACTED_LABEL: &str =
     "IEEPA duties as enacted, 5 April 2025 to 24 February 2026, and Section 122 after";
 
+/// The enacted schedule's measures (`measures-enacted.csv`, in the format of the shared
+/// data's `measures_*.csv`): the IEEPA fentanyl, Brazil and India duties and Section 122.
+pub const ENACTED_MEASURES_CSV: &str = include_str!("../measures-enacted.csv");
+
 static ENACTED: LazyLock<Result<RateTable, LoadError>> =
-    LazyLock::new(|| RateTable::parse(ENACTED_CSV, "bundled tariffs-enacted.csv"));
+    LazyLock::new(|| Schedule::Enacted.build());
 
 /// The largest table file [`RateTable::from_path`] and [`RateTable::from_reader`] read:
 /// 256 MiB, room for the bundled tables of the whole HTS and its measures (tens of MB); a
@@ -86,6 +90,27 @@ impl Schedule {
         }
     }
 
+    /// A new copy of the schedule's table, to add measures to
+    /// ([`RateTable::load_measures`]); [`Schedule::table`] is the shared one.
+    ///
+    /// # Errors
+    ///
+    /// The [`LoadError`] of the bundled text, which the crate's tests rule out.
+    pub fn build(self) -> Result<RateTable, LoadError> {
+        match self {
+            Schedule::Announced => RateTable::parse(BUNDLED_CSV, BUNDLED_ORIGIN),
+            Schedule::Enacted => {
+                let mut t = RateTable::parse(ENACTED_CSV, "bundled tariffs-enacted.csv")?;
+                t.load_measures_from_str(
+                    "bundled measures-enacted.csv",
+                    ENACTED_MEASURES_CSV,
+                    |_| None,
+                )?;
+                Ok(t)
+            }
+        }
+    }
+
     /// The schedule's table; the compiled-in text is checked by the crate's tests, so the
     /// panic here is unreachable from user input.
     #[allow(clippy::panic)]
@@ -121,6 +146,32 @@ impl std::str::FromStr for Schedule {
             "enacted" => Ok(Schedule::Enacted),
             other => Err(format!("unknown schedule {other:?} (announced or enacted)")),
         }
+    }
+}
+
+/// Which goods of an origin an MPF exemption row covers (its `applies_to` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MpfApplies {
+    /// All goods of the origin.
+    All,
+    /// Goods entered with the USMCA claim.
+    Usmca,
+}
+
+impl MpfApplies {
+    /// The keyword used in the table: `all`, `usmca`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MpfApplies::All => "all",
+            MpfApplies::Usmca => "usmca",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<MpfApplies> {
+        [MpfApplies::All, MpfApplies::Usmca]
+            .into_iter()
+            .find(|c| c.as_str() == s)
     }
 }
 
@@ -557,7 +608,7 @@ pub struct MpfExemptEntry {
     pub(crate) line: u64,
     pub(crate) code: CountryCode,
     pub(crate) name: String,
-    pub(crate) applies_to: Condition,
+    pub(crate) applies_to: MpfApplies,
     pub(crate) from: Option<Date>,
     pub(crate) to: Option<Date>,
     pub(crate) source: Arc<str>,
@@ -573,9 +624,9 @@ impl MpfExemptEntry {
     pub fn name(&self) -> &str {
         &self.name
     }
-    /// Which goods: [`Condition::All`] (every product of the origin, whether or not a
-    /// preference is claimed) or [`Condition::Usmca`] (goods entered with the USMCA claim).
-    pub fn applies_to(&self) -> Condition {
+    /// Which goods: [`MpfApplies::All`] (every product of the origin, whether or not a
+    /// preference is claimed) or [`MpfApplies::Usmca`] (goods entered with the USMCA claim).
+    pub fn applies_to(&self) -> MpfApplies {
         self.applies_to
     }
     /// First entry date covered (`None`: since before the table's range).
@@ -780,7 +831,7 @@ pub struct RateTable {
     by_code: Box<[u16; 676]>,
     others: Option<usize>,
     transshipment: Vec<RateEntry>,
-    programs: Vec<ProgramEntry>,
+    measures: Measures,
     exemptions: Vec<ExemptEntry>,
     // The rows of each exact code, in date order.
     exempt_at: KeyIndex,
@@ -833,17 +884,8 @@ impl RateTable {
     /// rates outside the sane range, duplicate or overlapping rows.
     pub fn from_path(path: impl AsRef<Path>) -> Result<RateTable, LoadError> {
         let path = path.as_ref();
-        let origin = path.display().to_string();
-        let file = std::fs::File::open(path)
-            .map_err(|e| LoadError::new(&origin, 0, LoadErrorKind::Io(e.to_string())))?;
-        // A regular file too long is refused before it is read.
-        if file
-            .metadata()
-            .is_ok_and(|m| m.is_file() && m.len() > MAX_TABLE_BYTES as u64)
-        {
-            return Err(too_long(&origin));
-        }
-        RateTable::load(file, &origin)
+        let text = read_text(path)?;
+        RateTable::parse(&text, &path.display().to_string())
     }
 
     /// Loads a table from any reader of the bundled format (the origin in errors is
@@ -853,47 +895,8 @@ impl RateTable {
     ///
     /// As [`RateTable::from_path`].
     pub fn from_reader(reader: impl Read) -> Result<RateTable, LoadError> {
-        RateTable::load(reader, "<reader>")
-    }
-
-    /// Reads at most [`MAX_TABLE_BYTES`] of table text and parses it.
-    fn load(reader: impl Read, origin: &str) -> Result<RateTable, LoadError> {
-        let mut text = Vec::new();
-        let mut reader = reader.take(MAX_TABLE_BYTES as u64 + 1);
-        // Read a MiB at a time: input with no line break for that long (`/dev/zero`) is
-        // refused at once, with memory flat.
-        let mut line_start = 0;
-        loop {
-            let before = text.len();
-            let n = reader
-                .by_ref()
-                .take(1 << 20)
-                .read_to_end(&mut text)
-                .map_err(|e| LoadError::new(origin, 0, LoadErrorKind::Io(e.to_string())))?;
-            if let Some(i) = memchr::memrchr(b'\n', &text[before..]) {
-                line_start = before + i + 1;
-            }
-            if text.len() - line_start > crate::batch::MAX_RECORD_BYTES {
-                let line = 1 + memchr::memchr_iter(b'\n', &text).count() as u64;
-                return Err(LoadError::new(
-                    origin,
-                    line,
-                    LoadErrorKind::Csv(
-                        "a record longer than 1 MiB (no line break): not a rate table".into(),
-                    ),
-                ));
-            }
-            if n == 0 {
-                break;
-            }
-        }
-        if text.len() > MAX_TABLE_BYTES {
-            return Err(too_long(origin));
-        }
-        let text = String::from_utf8(text).map_err(|e| {
-            LoadError::new(origin, 0, LoadErrorKind::Csv(format!("not UTF-8: {e}")))
-        })?;
-        RateTable::parse(&text, origin)
+        let text = read_bounded(reader, "<reader>")?;
+        RateTable::parse(&text, "<reader>")
     }
 
     /// Parses table text; `origin` names it in errors.
@@ -926,9 +929,66 @@ impl RateTable {
             .chain(self.transshipment.iter())
     }
 
-    /// Every program row (fentanyl, Brazil, Russia-oil, Section 122), in table order.
-    pub fn programs(&self) -> &[ProgramEntry] {
-        &self.programs
+    /// The schedule's measures (the duties beside the MFN and reciprocal duties: for the
+    /// enacted schedule the IEEPA fentanyl, Brazil and India duties and Section 122).
+    pub fn measures(&self) -> &Measures {
+        &self.measures
+    }
+
+    /// Adds the measures of a measures table (the format of `measures-enacted.csv`, which is
+    /// that of the shared data's `measures_*.csv`) to the schedule. Product lists named in
+    /// its `scope` and `scope_except` columns are read from `scope_<key>.csv` beside the
+    /// file.
+    ///
+    /// # Errors
+    ///
+    /// A [`LoadError`] naming the file, line, column and value, or a list that cannot be read.
+    pub fn load_measures(&mut self, path: impl AsRef<Path>) -> Result<(), LoadError> {
+        let path = path.as_ref();
+        let origin = path.display().to_string();
+        let text = read_text(path)?;
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut scope = |key: &str| -> Result<Option<(String, String)>, LoadError> {
+            if !key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+                || key.starts_with('.')
+            {
+                return Ok(None);
+            }
+            let file = dir.join(format!("scope_{key}.csv"));
+            if !file.exists() {
+                return Ok(None);
+            }
+            let text = read_text(&file)?;
+            Ok(Some((file.display().to_string(), text)))
+        };
+        self.measures.parse(&origin, &text, &mut scope)
+    }
+
+    /// Adds the measures of a measures table given as text, whose product lists `scope`
+    /// returns by key (name to report, text), or `None` when there is no such list.
+    ///
+    /// ```
+    /// use tariffs::RateTable;
+    /// let mut t = tariffs::Schedule::Announced.build()?;
+    /// let text = "measure,origin,scope,rate_pct,rate_kind,base,effective_from,source\n\
+    ///             my_duty,KZ,all,5,additional,full_value,2025-01-01,my order\n";
+    /// t.load_measures_from_str("<mine>", text, |_| None)?;
+    /// assert_eq!(t.measures().names().collect::<Vec<_>>(), ["my_duty"]);
+    /// # Ok::<(), tariffs::LoadError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`LoadError`] naming the table, line, column and value.
+    pub fn load_measures_from_str(
+        &mut self,
+        origin: &str,
+        text: &str,
+        mut scope: impl FnMut(&str) -> Option<(String, String)>,
+    ) -> Result<(), LoadError> {
+        self.measures.parse(origin, text, &mut |k| Ok(scope(k)))
     }
 
     /// Every exemption row, in table order.
@@ -963,9 +1023,8 @@ impl RateTable {
             e.code == code
                 && e.covers(date)
                 && match e.applies_to {
-                    Condition::All => true,
-                    Condition::Usmca => usmca,
-                    _ => false,
+                    MpfApplies::All => true,
+                    MpfApplies::Usmca => usmca,
                 }
         })
     }
@@ -1219,41 +1278,6 @@ impl RateTable {
             }
             _ => (applies(at_entry), None),
         }
-    }
-
-    /// The row of a program that covers goods of this origin with these facts on the entry
-    /// date, and, when the in-transit rule applies, the row in force on the loading date
-    /// instead (`Some(None)`: none was, so no duty). `None` when no row of the program
-    /// covers the origin on that date.
-    pub(crate) fn program_row(
-        &self,
-        program: Program,
-        code: CountryCode,
-        date: Date,
-        loaded: Option<Date>,
-        facts: &GoodsFacts,
-    ) -> Option<(&ProgramEntry, Option<Option<&ProgramEntry>>)> {
-        let own = self
-            .programs
-            .iter()
-            .any(|r| r.program == program && r.code == Some(code));
-        let key = if own { Some(code) } else { None };
-        let rows = || {
-            self.programs
-                .iter()
-                .filter(move |r| r.program == program && r.code == key)
-        };
-        let (condition, row) = Condition::preference(facts).find_map(|c| {
-            rows()
-                .find(|r| r.applies_to == c && r.covers(date))
-                .map(|r| (c, r))
-        })?;
-        if row.transit.excepts(loaded, date) {
-            let earlier =
-                loaded.and_then(|l| rows().find(|r| r.applies_to == condition && r.covers(l)));
-            return Some((row, Some(earlier)));
-        }
-        Some((row, None))
     }
 
     /// The exemption that covers an HTS code on a date: the longest exempt code in force that
@@ -1567,7 +1591,6 @@ pub(crate) fn build_table(
     rates: Vec<RateEntry>,
     exemptions: Vec<ExemptEntry>,
     fees: Vec<FeeEntry>,
-    programs: Vec<ProgramEntry>,
     mpf_exemptions: Vec<MpfExemptEntry>,
 ) -> Result<RateTable, LoadError> {
     let (mut transshipment, rates): (Vec<RateEntry>, Vec<RateEntry>) = rates
@@ -1579,23 +1602,6 @@ pub(crate) fn build_table(
         .map(|r| (r.line, Some(r.from), r.to))
         .collect();
     check_periods(origin, &periods)?;
-    let mut keys: Vec<(Program, Option<CountryCode>, &str)> = programs
-        .iter()
-        .map(|p| (p.program, p.code, p.applies_to.as_str()))
-        .collect();
-    keys.sort();
-    keys.dedup();
-    for (program, code, applies_to) in keys {
-        let mut periods: Vec<_> = programs
-            .iter()
-            .filter(|p| {
-                p.program == program && p.code == code && p.applies_to.as_str() == applies_to
-            })
-            .map(|p| (p.line, Some(p.from), p.to))
-            .collect();
-        periods.sort_by_key(|p| (p.1, p.0));
-        check_periods(origin, &periods)?;
-    }
     // Partners, in order of first appearance.
     let mut partners: Vec<PartnerRows> = Vec::new();
     let mut by_code = Box::new([NO_PARTNER; 676]);
@@ -1761,7 +1767,7 @@ pub(crate) fn build_table(
         by_code,
         others,
         transshipment,
-        programs,
+        measures: Measures::new(),
         exemptions,
         exempt_at: KeyIndex::new(exempt_at),
         exempt_under: KeyIndex::new(exempt_under),
@@ -1781,6 +1787,59 @@ impl FromStr for RateTable {
     fn from_str(s: &str) -> Result<RateTable, LoadError> {
         RateTable::parse(s, "<string>")
     }
+}
+
+/// The text of a table file: a regular file longer than [`MAX_TABLE_BYTES`] is refused
+/// before it is read.
+fn read_text(path: &Path) -> Result<String, LoadError> {
+    let origin = path.display().to_string();
+    let file = std::fs::File::open(path)
+        .map_err(|e| LoadError::new(&origin, 0, LoadErrorKind::Io(e.to_string())))?;
+    if file
+        .metadata()
+        .is_ok_and(|m| m.is_file() && m.len() > MAX_TABLE_BYTES as u64)
+    {
+        return Err(too_long(&origin));
+    }
+    read_bounded(file, &origin)
+}
+
+/// Reads at most [`MAX_TABLE_BYTES`] of table text.
+fn read_bounded(reader: impl Read, origin: &str) -> Result<String, LoadError> {
+    let mut text = Vec::new();
+    let mut reader = reader.take(MAX_TABLE_BYTES as u64 + 1);
+    // Read a MiB at a time: input with no line break for that long (`/dev/zero`) is
+    // refused at once, with memory flat.
+    let mut line_start = 0;
+    loop {
+        let before = text.len();
+        let n = reader
+            .by_ref()
+            .take(1 << 20)
+            .read_to_end(&mut text)
+            .map_err(|e| LoadError::new(origin, 0, LoadErrorKind::Io(e.to_string())))?;
+        if let Some(i) = memchr::memrchr(b'\n', &text[before..]) {
+            line_start = before + i + 1;
+        }
+        if text.len() - line_start > crate::batch::MAX_RECORD_BYTES {
+            let line = 1 + memchr::memchr_iter(b'\n', &text).count() as u64;
+            return Err(LoadError::new(
+                origin,
+                line,
+                LoadErrorKind::Csv(
+                    "a record longer than 1 MiB (no line break): not a rate table".into(),
+                ),
+            ));
+        }
+        if n == 0 {
+            break;
+        }
+    }
+    if text.len() > MAX_TABLE_BYTES {
+        return Err(too_long(origin));
+    }
+    String::from_utf8(text)
+        .map_err(|e| LoadError::new(origin, 0, LoadErrorKind::Csv(format!("not UTF-8: {e}"))))
 }
 
 #[cfg(test)]

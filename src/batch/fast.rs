@@ -23,11 +23,11 @@ use super::format::{
 use super::source::Fields;
 use super::stream::{Columns, RowError};
 use super::{plain_digits, yes_no, Field};
-use crate::estimate::{program_exclusion, reciprocal_source, Exemption, Section232};
+use crate::estimate::{reciprocal_source, Exemption};
+use crate::measure::{Base, Facts, Line, RateKind};
 use crate::money;
-use crate::program::GoodsFacts;
 use crate::{
-    CountryCode, Date, ExemptEntry, FeeEntry, FeeKind, HtsCode, Program, RateStatus, RateTable,
+    CountryCode, Date, ExemptEntry, FeeEntry, FeeKind, HtsCode, RateStatus, RateTable,
     TransportMode,
 };
 
@@ -63,7 +63,10 @@ pub(super) struct CentSums {
     pub fees: i128,
     pub landed: i128,
     pub reciprocal: i128,
+    /// The duties of the [`NAMED_MEASURES`](super::NAMED_MEASURES), and whether a row had
+    /// each.
     pub programs: [i128; 4],
+    pub charged: [bool; 4],
     pub ieepa: i128,
     /// Rows whose fees used figures carried forward from an earlier row.
     pub carried: u64,
@@ -77,7 +80,7 @@ pub(super) struct RowCents {
     pub fees: i64,
     pub landed: i64,
     pub reciprocal: i64,
-    pub programs: [i64; 4],
+    pub programs: [Option<i64>; 4],
     pub ieepa: i64,
     pub carried: bool,
 }
@@ -94,8 +97,16 @@ impl CentSums {
         self.fees += i128::from(row.fees);
         self.landed += i128::from(row.landed);
         self.reciprocal += i128::from(row.reciprocal);
-        for (a, b) in self.programs.iter_mut().zip(row.programs) {
-            *a += i128::from(b);
+        for ((a, seen), b) in self
+            .programs
+            .iter_mut()
+            .zip(&mut self.charged)
+            .zip(row.programs)
+        {
+            if let Some(b) = b {
+                *a += i128::from(b);
+                *seen = true;
+            }
         }
         self.ieepa += i128::from(row.ieepa);
         self.carried += u64::from(row.carried);
@@ -120,6 +131,9 @@ impl CentSums {
         }
         for (a, b) in self.programs.iter_mut().zip(o.programs) {
             add(a, b);
+        }
+        for (a, b) in self.charged.iter_mut().zip(o.charged) {
+            *a |= b;
         }
         self.overflow |= o.overflow;
     }
@@ -179,8 +193,9 @@ struct Treatment<'t> {
     basis: &'static str,
     /// The basis column followed by the three empty exemption columns.
     basis_no_exemption: Vec<u8>,
-    /// The rate of each program with a row for the partner on these dates.
-    programs: [Option<i64>; 4],
+    /// The rate of each of the [`NAMED_MEASURES`](super::NAMED_MEASURES) with a row for the
+    /// partner on these dates, and whether it is IEEPA.
+    programs: [Option<(i64, bool)>; 4],
     /// True when the partner's goods pay no MPF whatever their claim (19 U.S.C. 58c(b)).
     mpf_exempt: bool,
     mpf: Option<Fee>,
@@ -210,13 +225,44 @@ impl<'t> Treatment<'t> {
             } => (e4_of(rate_pct)?, rate_entry.basis().is_floor()),
             _ => (0, false),
         };
+        // The measures, when their rows depend on nothing but the partner and the date
+        // (else the general path prices the row); chosen by the one rule of `measure`.
+        let measures = table.measures();
+        let rows = measures.candidates(code, date);
         let mut programs = [None; 4];
-        for (slot, p) in programs.iter_mut().zip(Program::ALL) {
-            *slot = match table.program_row(p, code, date, None, &GoodsFacts::default()) {
-                None => None,
-                Some((entry, None)) => Some(e4_of(entry.rate_pct())?),
-                Some((_, Some(_))) => return None,
+        if !rows.is_empty() {
+            if !measures.fixed(&rows) {
+                return None;
+            }
+            let facts = Facts::new();
+            let line = Line {
+                origin: code,
+                hts: None,
+                date,
+                loaded: None,
+                facts: &facts,
             };
+            let mut outcomes = Vec::new();
+            measures
+                .outcomes(&rows, &line, &mut || Ok(false), None, &mut outcomes)
+                .ok()?;
+            for o in &outcomes {
+                let slot = super::NAMED_MEASURES
+                    .iter()
+                    .position(|(m, _)| *m == measures.name(o.measure))?;
+                let rate = match (o.applied, o.displaced_by) {
+                    (Some(r), None) => {
+                        if !matches!(r.rate_kind(), RateKind::Additional | RateKind::InLieu)
+                            || r.base() != Base::FullValue
+                        {
+                            return None;
+                        }
+                        e4_of(r.rate_pct()?)?
+                    }
+                    _ => 0,
+                };
+                programs[slot] = Some((rate, o.ieepa));
+            }
         }
         let fee = |kind| match table.fee(kind, Some(date)) {
             None => Some(None),
@@ -354,10 +400,7 @@ impl<'t> FastPricer<'t> {
             bounds.push(r.effective_from());
             bounds.extend(r.effective_to());
         }
-        for p in table.programs() {
-            bounds.push(p.effective_from());
-            bounds.extend(p.effective_to());
-        }
+        bounds.extend(table.measures().bounds());
         for f in table.fees() {
             bounds.extend(f.effective_from());
             bounds.extend(f.effective_to());
@@ -634,32 +677,16 @@ impl<'t> FastPricer<'t> {
         let recip = round_div(base_e4 * i128::from(recip_e4), 10_000_000_000);
         let mfn = round_div(cents * i128::from(r.mfn_e4), 1_000_000);
 
-        let section232 = r.section232.then_some(Section232::Unspecified);
         let mut program_cells = [None; 4];
         let (mut total_duty, mut ieepa) = (mfn + recip, recip);
-        // The common case, no program, has nothing to look at.
-        let programs = if t.programs == [None; 4] {
-            &[][..]
-        } else {
-            &t.programs[..]
-        };
-        for ((cell, slot), p) in program_cells.iter_mut().zip(programs).zip(Program::ALL) {
-            let Some(rate_e4) = *slot else {
+        for (cell, slot) in program_cells.iter_mut().zip(t.programs) {
+            let Some((rate_e4, is_ieepa)) = slot else {
                 continue;
             };
-            let row = match p {
-                Program::Fentanyl => None,
-                Program::RussiaOil => goods_exemption().ok()?,
-                Program::Brazil | Program::Section122 => goods_exemption().unwrap_or(None),
-            };
-            let excluded =
-                program_exclusion(p, r.code, section232, false, row.map(Exemption::AnnexII))
-                    .is_some();
-            let e4 = if excluded { 0 } else { rate_e4 };
-            let amount = round_div(cents * i128::from(e4), 1_000_000);
-            *cell = Some((e4, amount));
+            let amount = round_div(cents * i128::from(rate_e4), 1_000_000);
+            *cell = Some((rate_e4, amount));
             total_duty += amount;
-            if p.is_ieepa() {
+            if is_ieepa {
                 ieepa += amount;
             }
         }
@@ -723,9 +750,9 @@ impl<'t> FastPricer<'t> {
         }
         self.room = room;
 
-        let mut programs = [0i64; 4];
+        let mut programs = [None; 4];
         for (p, cell) in programs.iter_mut().zip(program_cells) {
-            *p = cell.map_or(0, |(_, a)| a);
+            *p = cell.map(|(_, a)| a);
         }
         sums.add_row(&RowCents {
             value: r.cents,

@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 
 use crate::estimate::{Exemption, LandedCost};
 use crate::table::RateStatus;
-use crate::{money, Date, Program, Shipment};
+use crate::{money, Date, RateTable, Shipment};
 
 /// The columns of a batch's output, in order.
 pub const OUTPUT_COLUMNS: [&str; 33] = [
@@ -74,6 +74,46 @@ pub const REFUND_COLUMNS: [&str; 26] = [
     "mfn_duty",
     "notes",
 ];
+
+/// The measures with columns of their own in the default and refunds layouts, by name, with
+/// the prefix of their columns (`fentanyl_rate_pct`, `fentanyl_duty`): today's columns, kept
+/// so that today's files keep their bytes. A schedule's further measures get a group of
+/// columns each after them, named by the measure ([`measure_columns`]).
+pub const NAMED_MEASURES: [(&str, &str); 4] = [
+    ("ieepa_fentanyl", "fentanyl"),
+    ("ieepa_brazil", "brazil"),
+    ("ieepa_india", "russia_oil"),
+    ("s122", "section122"),
+];
+
+/// The measures of a schedule beyond [`NAMED_MEASURES`], in the schedule's order: each adds
+/// `<name>_rate_pct` and `<name>_duty` (and in the refunds layout `<name>_source`) at the
+/// end of the row, so the header depends on the schedule loaded.
+pub fn further_measures(table: &RateTable) -> Vec<String> {
+    table
+        .measures()
+        .names()
+        .filter(|n| !NAMED_MEASURES.iter().any(|(m, _)| m == n))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The header of a layout for a schedule: the layout's columns, then a group per further
+/// measure.
+pub fn measure_columns(layout: Layout, further: &[String]) -> Vec<String> {
+    let mut h: Vec<String> = layout.columns().into_iter().map(str::to_string).collect();
+    if matches!(layout, Layout::Select(_)) {
+        return h;
+    }
+    for m in further {
+        h.push(format!("{m}_rate_pct"));
+        h.push(format!("{m}_duty"));
+        if layout == Layout::Refunds {
+            h.push(format!("{m}_source"));
+        }
+    }
+    h
+}
 
 /// What a batch writes for each row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -808,6 +848,8 @@ pub struct RecordBuf {
     column: usize,
     /// The columns to write (bit `i` for column `i`).
     mask: u64,
+    /// The schedule's further measures, written after the layout's columns.
+    further: Vec<String>,
 }
 
 impl Default for RecordBuf {
@@ -824,6 +866,16 @@ impl RecordBuf {
             fields: 0,
             column: 0,
             mask: u64::MAX,
+            further: Vec::new(),
+        }
+    }
+
+    /// An empty record for a schedule: its further measures are written after the layout's
+    /// columns ([`further_measures`]).
+    pub fn for_table(table: &RateTable) -> RecordBuf {
+        RecordBuf {
+            further: further_measures(table),
+            ..RecordBuf::new()
         }
     }
 
@@ -965,13 +1017,13 @@ pub(super) fn exemption_parts(
     }
 }
 
-fn program_cells(buf: &mut RecordBuf, c: &LandedCost<'_>, p: Program, source: bool) {
-    match c.program(p) {
+fn measure_cells(buf: &mut RecordBuf, c: &LandedCost<'_>, name: &str, source: bool) {
+    match c.measure(name) {
         Some(d) => {
             buf.pct(d.charge.rate_pct);
             buf.money(d.charge.amount);
             if source {
-                buf.str(d.applied.unwrap_or(d.entry).source());
+                buf.str(d.source());
             }
         }
         None => {
@@ -982,6 +1034,18 @@ fn program_cells(buf: &mut RecordBuf, c: &LandedCost<'_>, p: Program, source: bo
             }
         }
     }
+}
+
+/// The columns of the further measures, after the layout's.
+fn further_cells(buf: &mut RecordBuf, c: &LandedCost<'_>, source: bool) {
+    let further = std::mem::take(&mut buf.further);
+    // Always written, whatever the mask: they are not selectable columns.
+    let mask = std::mem::replace(&mut buf.mask, u64::MAX);
+    for m in &further {
+        measure_cells(buf, c, m, source);
+    }
+    buf.mask = mask;
+    buf.further = further;
 }
 
 fn hts_cell(buf: &mut RecordBuf, s: &Shipment) {
@@ -1037,14 +1101,17 @@ pub fn format_record(
             buf.money(c.landed_cost);
             buf.pct(c.effective_duty_rate_pct);
             buf.str(c.reciprocal.source());
-            for p in Program::ALL {
-                program_cells(buf, c, p, false);
+            for (m, _) in NAMED_MEASURES {
+                measure_cells(buf, c, m, false);
             }
             buf.money(c.ieepa_duty);
             if buf.mask & (1 << NOTES) != 0 {
                 buf.str(&notes(s, c));
             } else {
                 buf.empty();
+            }
+            if matches!(layout, Layout::LandedCost) {
+                further_cells(buf, c, false);
             }
         }
         Layout::Refunds => {
@@ -1062,13 +1129,14 @@ pub fn format_record(
                 (e, Some(code), _) => buf.display(format_args!("{e} {code}")),
             }
             buf.str(c.reciprocal.source());
-            for p in [Program::Fentanyl, Program::Brazil, Program::RussiaOil] {
-                program_cells(buf, c, p, true);
+            for (m, _) in &NAMED_MEASURES[..3] {
+                measure_cells(buf, c, m, true);
             }
             buf.money(c.ieepa_duty);
-            program_cells(buf, c, Program::Section122, true);
+            measure_cells(buf, c, NAMED_MEASURES[3].0, true);
             buf.money(c.mfn.amount);
             buf.str(&notes(s, c));
+            further_cells(buf, c, true);
         }
     }
 }
@@ -1166,23 +1234,18 @@ pub fn notes(s: &Shipment, c: &LandedCost<'_>) -> String {
             n.push(entry.note().to_string());
         }
     }
-    for d in c.programs.iter().flatten() {
-        if let Some(x) = d.exclusion {
-            n.push(format!("{} not charged: {}", d.program, x.as_str()));
-        } else if d.entry.applies_to() != crate::Condition::All {
+    for d in &c.measures {
+        if let Some(x) = d.exclusion() {
+            n.push(format!("{} not charged: {}", d.name, x));
+        } else if let Some(row) = d.entry.filter(|r| r.condition().next().is_some()) {
             n.push(format!(
                 "{}: {} row",
-                d.program,
-                d.entry.applies_to().as_str()
+                d.name,
+                row.condition().collect::<Vec<_>>().join(";")
             ));
         }
-        match d.program {
-            Program::Brazil => n.push("Brazil: EO 14323 Annex I exceptions not in the table".into()),
-            Program::Section122 => n.push(
-                "Section 122: not IEEPA, not refundable; Proclamation 11012 exemptions not in the table"
-                    .into(),
-            ),
-            _ => {}
+        if !d.ieepa {
+            n.push(format!("{}: not IEEPA, not refundable", d.name));
         }
     }
     if let Some(x) = c.mpf.exemption {

@@ -84,9 +84,12 @@ pub struct BatchSummary {
     pub total_landed: Decimal,
     /// Sum of their reciprocal duties.
     pub total_reciprocal: Decimal,
-    /// Sum of their program duties, in the order of [`Program::ALL`](crate::Program::ALL).
-    pub total_programs: [Decimal; 4],
-    /// Sum of their IEEPA duties (reciprocal, fentanyl, Brazil, Russia-oil): refundable.
+    /// Sum of their duties by measure, for every measure charged on some row: the
+    /// [`NAMED_MEASURES`](super::NAMED_MEASURES) first, in their order, then the others by
+    /// name.
+    pub total_measures: Vec<(String, Decimal)>,
+    /// Sum of their IEEPA duties (the reciprocal duty and the `ieepa_...` measures):
+    /// refundable.
     pub total_ieepa: Decimal,
     /// Priced rows whose MPF used figures the table leaves blank for their date, carried
     /// forward from an earlier fiscal year (the FY2027 limits, not yet in the sourced data).
@@ -267,7 +270,10 @@ pub fn price_csv_threaded(
     }
     let mut header_out = csv::Writer::from_writer(Vec::with_capacity(1024));
     header_out
-        .write_record(layout.columns())
+        .write_record(super::format::measure_columns(
+            layout,
+            &super::format::further_measures(table),
+        ))
         .map_err(csv_write)?;
     output.write_all(
         &header_out
@@ -579,7 +585,7 @@ impl<'t> Pricer<'t> {
             fast: layout
                 .landed_cost_columns()
                 .map(|set| FastPricer::new(table, cols, set)),
-            buf: RecordBuf::new(),
+            buf: RecordBuf::for_table(table),
         }
     }
 
@@ -843,7 +849,7 @@ pub fn read_rows<R: Read>(
 }
 
 /// Sums of the priced rows.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 struct Totals {
     priced: u64,
     value: Decimal,
@@ -851,7 +857,8 @@ struct Totals {
     fees: Decimal,
     landed: Decimal,
     reciprocal: Decimal,
-    programs: [Decimal; 4],
+    /// By measure name.
+    measures: Vec<(Box<str>, Decimal)>,
     ieepa: Decimal,
     mpf_carried: u64,
     /// The rows the fast path priced, summed in cents.
@@ -860,12 +867,11 @@ struct Totals {
 
 impl Totals {
     fn add(&mut self, c: &LandedCost<'_>) -> Result<(), BatchError> {
-        let mut programs = [Decimal::ZERO; 4];
-        for (slot, p) in programs.iter_mut().zip(&c.programs) {
-            if let Some(p) = p {
-                *slot = p.charge.amount;
-            }
-        }
+        let measures = c
+            .measures
+            .iter()
+            .map(|m| (m.name.into(), m.charge.amount))
+            .collect();
         self.merge(&Totals {
             priced: 1,
             value: c.customs_value,
@@ -873,7 +879,7 @@ impl Totals {
             fees: c.total_fees,
             landed: c.landed_cost,
             reciprocal: c.reciprocal.charge.amount,
-            programs,
+            measures,
             ieepa: c.ieepa_duty,
             mpf_carried: u64::from(c.mpf.carried_note().is_some()),
             cents: CentSums::default(),
@@ -892,8 +898,11 @@ impl Totals {
         self.landed = add(self.landed, o.landed)?;
         self.reciprocal = add(self.reciprocal, o.reciprocal)?;
         self.ieepa = add(self.ieepa, o.ieepa)?;
-        for (a, b) in self.programs.iter_mut().zip(o.programs) {
-            *a = add(*a, b)?;
+        for (name, b) in &o.measures {
+            match self.measures.iter_mut().find(|(n, _)| n == name) {
+                Some((_, a)) => *a = add(*a, *b)?,
+                None => self.measures.push((name.clone(), *b)),
+            }
         }
         self.cents.merge(&o.cents);
         Ok(())
@@ -909,9 +918,14 @@ impl Totals {
             Decimal::try_from_i128_with_scale(v, crate::money::MONEY_DP)
                 .map_err(|_| BatchError::Overflow)
         };
-        let mut programs = [Decimal::ZERO; 4];
-        for (p, &v) in programs.iter_mut().zip(&c.programs) {
-            *p = cents(v)?;
+        let mut measures = Vec::new();
+        for ((name, _), (&v, &seen)) in super::NAMED_MEASURES
+            .iter()
+            .zip(c.programs.iter().zip(&c.charged))
+        {
+            if seen {
+                measures.push(((*name).into(), cents(v)?));
+            }
         }
         self.merge(&Totals {
             priced: c.priced,
@@ -920,7 +934,7 @@ impl Totals {
             fees: cents(c.fees)?,
             landed: cents(c.landed)?,
             reciprocal: cents(c.reciprocal)?,
-            programs,
+            measures,
             ieepa: cents(c.ieepa)?,
             mpf_carried: c.carried,
             cents: CentSums::default(),
@@ -931,7 +945,18 @@ impl Totals {
         s.total_fees = self.fees;
         s.total_landed = self.landed;
         s.total_reciprocal = self.reciprocal;
-        s.total_programs = self.programs;
+        let rank = |n: &str| {
+            super::NAMED_MEASURES
+                .iter()
+                .position(|(m, _)| *m == n)
+                .unwrap_or(super::NAMED_MEASURES.len())
+        };
+        self.measures
+            .sort_by(|a, b| (rank(&a.0), &a.0).cmp(&(rank(&b.0), &b.0)));
+        s.total_measures = std::mem::take(&mut self.measures)
+            .into_iter()
+            .map(|(n, v)| (n.into(), v))
+            .collect();
         s.total_ieepa = self.ieepa;
         s.mpf_carried = self.mpf_carried;
         Ok(())

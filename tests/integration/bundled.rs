@@ -247,6 +247,7 @@ fn the_script_rebuilds_the_committed_tables() {
     for file in [
         "tariffs.csv",
         "tariffs-enacted.csv",
+        "measures-enacted.csv",
         "tests/data/trade_2024.csv",
     ] {
         let built = std::fs::read(out.join(file)).expect("built table");

@@ -499,7 +499,7 @@ fn rate_from_trade_and_version() {
         "{v}"
     );
     assert!(
-        v.contains("enacted schedule") && v.contains("21 program"),
+        v.contains("enacted schedule") && v.contains("28 measure"),
         "{v}"
     );
     assert_eq!(run(&["--help"]).status.code(), Some(0));
@@ -550,12 +550,26 @@ fn refunds_command() {
         "csv",
     ]);
     std::fs::write(&dump, &o.stdout).expect("write");
+    // ... with its measures, dumped in the measures format.
+    let measures = dir.join("measures.csv");
+    let o = run(&[
+        "rates",
+        "--schedule",
+        "enacted",
+        "--kind",
+        "measure",
+        "--format",
+        "csv",
+    ]);
+    std::fs::write(&measures, &o.stdout).expect("write");
     let a = run(&["refunds", s(&data("golden_enacted.csv"))]);
     let b = run(&[
         "refunds",
         s(&data("golden_enacted.csv")),
         "--table",
         s(&dump),
+        "--measures",
+        s(&measures),
     ]);
     assert_eq!(b.status.code(), Some(0), "{}", stderr(&b));
     assert_eq!(a.stdout, b.stdout);
@@ -684,8 +698,8 @@ fn misspellings_get_a_suggestion() {
         ),
         (&["estimat"], "tip: a similar subcommand exists: 'estimate'"),
         (
-            &["rates", "--kind", "programs"],
-            "tip: a similar value exists: 'program'",
+            &["rates", "--kind", "measures"],
+            "tip: a similar value exists: 'measure'",
         ),
     ] {
         let o = run(args);

@@ -21,12 +21,17 @@ fn enacted_schedule_parses() {
         t.reference_date(),
         Some("2025-11-14".parse().expect("date"))
     );
-    assert_eq!(t.programs().len(), 21);
+    // The measures are in measures-enacted.csv, not in this table.
+    assert!(t.measures().is_empty());
+    let m = tariffs::Schedule::Enacted
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(m.measures().rows().len(), 21 + 1 + 6);
     // 1,039 April lines, 76 copper lines continued under Section 232, 39 September additions,
     // nine memorandum codes.
     assert_eq!(t.exemptions().len(), 1039 + 76 + 39 + 9);
     assert!(t.rates().all(|r| !r.source().is_empty()));
-    assert!(t.programs().iter().all(|p| !p.source().is_empty()));
+    assert!(m.measures().rows().iter().all(|p| !p.source().is_empty()));
 }
 
 #[test]
@@ -108,21 +113,29 @@ fn agrees_with_sourced_timeline() {
     let mut programs = 0;
     for row in rdr.deserialize::<HashMap<String, String>>() {
         let row = row.expect("row");
-        let found = t.programs().iter().any(|p| {
-            p.program().as_str() == row["program"]
-                && p.code()
-                    .map(|c| c.to_string())
-                    .unwrap_or_else(|| "*".into())
-                    == row["iso2"]
-                && p.rate_pct() == dec(&row["rate_pct"])
-                && p.effective_from().to_string() == row["effective_from"]
+        let measure = match row["program"].as_str() {
+            "fentanyl" => "ieepa_fentanyl",
+            "brazil" => "ieepa_brazil",
+            "russia_oil" => "ieepa_india",
+            _ => "s122",
+        };
+        let found = t.measures().rows().iter().any(|p| {
+            p.measure() == measure
+                && p.origin() == row["iso2"]
+                && p.rate_pct() == Some(dec(&row["rate_pct"]))
+                && p.effective_from()
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
+                    == row["effective_from"]
                 && p.effective_to().map(|d| d.to_string()).unwrap_or_default()
                     == row["effective_to"]
         });
         assert!(found, "{row:?}");
         programs += 1;
     }
-    assert_eq!(programs, t.programs().len());
+    // One row per timeline row, Canada's energy-or-potash row split in two, and the
+    // exceptions for Section 232 and USMCA goods.
+    assert_eq!(programs + 1 + 6, t.measures().rows().len());
 
     // Annex II changes: in force from their dates, out from theirs.
     let day_before = |d: Date| {
@@ -210,10 +223,17 @@ fn refund_file_totals_equal_the_sum_of_entries() {
     };
     assert_eq!(sum("ieepa_refundable"), summary.total_ieepa);
     assert_eq!(sum("reciprocal_duty"), summary.total_reciprocal);
-    assert_eq!(sum("fentanyl_duty"), summary.total_programs[0]);
-    assert_eq!(sum("brazil_duty"), summary.total_programs[1]);
-    assert_eq!(sum("russia_oil_duty"), summary.total_programs[2]);
-    assert_eq!(sum("section122_duty"), summary.total_programs[3]);
+    let total = |m: &str| {
+        summary
+            .total_measures
+            .iter()
+            .find(|(n, _)| n == m)
+            .map_or(dec("0"), |(_, v)| *v)
+    };
+    assert_eq!(sum("fentanyl_duty"), total("ieepa_fentanyl"));
+    assert_eq!(sum("brazil_duty"), total("ieepa_brazil"));
+    assert_eq!(sum("russia_oil_duty"), total("ieepa_india"));
+    assert_eq!(sum("section122_duty"), total("s122"));
     // Refundable = reciprocal + fentanyl + Brazil + India, entry by entry; Section 122 is apart.
     for r in &rows {
         let part = |c: &str| {
@@ -236,9 +256,9 @@ fn refund_file_totals_equal_the_sum_of_entries() {
     assert_eq!(
         summary.total_ieepa,
         summary.total_reciprocal
-            + summary.total_programs[0]
-            + summary.total_programs[1]
-            + summary.total_programs[2]
+            + total("ieepa_fentanyl")
+            + total("ieepa_brazil")
+            + total("ieepa_india")
     );
 }
 

@@ -14,7 +14,7 @@ use tariffs::batch::{
     output_record, price_csv_threaded, price_fields, BatchSummary, ColumnSet, Field, Layout,
     RowError, OUTPUT_COLUMNS,
 };
-use tariffs::{Program, RateTable, Schedule};
+use tariffs::{RateTable, Schedule};
 
 /// What one-at-a-time pricing makes of an input: the output bytes, the rejected rows and
 /// the summary's counts and totals.
@@ -41,9 +41,10 @@ pub fn one_at_a_time(table: &RateTable, input: &[u8]) -> (Vec<u8>, Vec<RowError>
                 s.total_landed += c.landed_cost;
                 s.total_reciprocal += c.reciprocal.charge.amount;
                 s.total_ieepa += c.ieepa_duty;
-                for p in Program::ALL {
-                    if let Some(d) = c.program(p) {
-                        s.total_programs[p as usize] += d.charge.amount;
+                for d in &c.measures {
+                    match s.total_measures.iter_mut().find(|(n, _)| n == d.name) {
+                        Some((_, v)) => *v += d.charge.amount,
+                        None => s.total_measures.push((d.name.to_string(), d.charge.amount)),
                     }
                 }
             }
@@ -59,6 +60,15 @@ pub fn one_at_a_time(table: &RateTable, input: &[u8]) -> (Vec<u8>, Vec<RowError>
             }
         }
     }
+    // The batch's order: the measures with columns of their own first, then by name.
+    let rank = |n: &str| {
+        tariffs::batch::NAMED_MEASURES
+            .iter()
+            .position(|(m, _)| *m == n)
+            .unwrap_or(4)
+    };
+    s.total_measures
+        .sort_by(|a, b| (rank(&a.0), &a.0).cmp(&(rank(&b.0), &b.0)));
     (out.into_inner().expect("bytes"), errors, s)
 }
 
@@ -134,7 +144,7 @@ fn assert_same(table: &RateTable, input: &[u8], what: &str) {
                 s.total_landed,
                 s.total_reciprocal,
                 s.total_ieepa,
-                s.total_programs
+                s.total_measures.clone()
             ),
             (
                 r.total_value,
@@ -143,7 +153,7 @@ fn assert_same(table: &RateTable, input: &[u8], what: &str) {
                 r.total_landed,
                 r.total_reciprocal,
                 r.total_ieepa,
-                r.total_programs
+                r.total_measures.clone()
             ),
             "{what}, threads {threads}: totals"
         );

@@ -183,7 +183,7 @@ fn quoted_crlf_tables_load_the_same_rows() {
         assert_eq!(a.rates().collect::<Vec<_>>(), b.rates().collect::<Vec<_>>());
         assert_eq!(a.exemptions(), b.exemptions());
         assert_eq!(a.fees(), b.fees());
-        assert_eq!(a.programs(), b.programs());
+        assert_eq!(a.measures(), b.measures());
     }
 }
 

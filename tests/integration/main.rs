@@ -12,6 +12,7 @@ mod golden;
 mod hardening;
 mod loading;
 mod lookups;
+mod measures;
 mod props;
 
 use std::path::PathBuf;

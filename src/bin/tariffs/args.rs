@@ -12,7 +12,7 @@ use tariffs::batch::{Field, ERROR_COLUMNS, OUTPUT_COLUMNS, REFUND_COLUMNS};
 use tariffs::{Category, Schedule, Section232, TransportMode};
 
 const AFTER_HELP: &str = "\
-Every command takes --schedule and --table (before or after its name) and -h/--help; run
+Every command takes --schedule, --table and --measures (before or after its name) and -h/--help; run
 `tariffs help COMMAND` or `tariffs COMMAND --help` for its flags. A switch takes an inline
 yes or no: --json=no leaves it off.
 
@@ -54,6 +54,10 @@ pub struct Global {
     /// Use your own table FILE instead of the bundled one
     #[arg(long, global = true, value_name = "FILE", allow_hyphen_values = true)]
     pub table: Option<String>,
+
+    /// Add the measures of FILE (the measures table format) to the table
+    #[arg(long, global = true, value_name = "FILE", allow_hyphen_values = true)]
+    pub measures: Option<String>,
 }
 
 fn schedule_help() -> String {
@@ -500,7 +504,8 @@ pub enum RowKind {
     Rate,
     Exempt,
     Fee,
-    Program,
+    #[value(alias = "program")]
+    Measure,
     #[value(name = "mpf_exempt")]
     MpfExempt,
     All,
@@ -513,7 +518,7 @@ impl RowKind {
             RowKind::Rate => "rate",
             RowKind::Exempt => "exempt",
             RowKind::Fee => "fee",
-            RowKind::Program => "program",
+            RowKind::Measure => "measure",
             RowKind::MpfExempt => "mpf_exempt",
             RowKind::All => "all",
         }

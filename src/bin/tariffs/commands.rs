@@ -9,8 +9,8 @@ use tariffs::batch::{
     BatchObserver, BatchSummary, ColumnSet, Field, Layout, RowError, ERROR_COLUMNS,
 };
 use tariffs::{
-    BasketReport, CountryCode, Date, Exemption, FeeOutcome, Goods, HtsCode, LandedCost, Program,
-    RateStatus, Schedule, TransportMode,
+    BasketReport, CountryCode, Date, Exemption, FeeOutcome, Goods, HtsCode, LandedCost, RateStatus,
+    Schedule, TransportMode,
 };
 
 use crate::args::{
@@ -58,7 +58,10 @@ pub fn estimate(args: &EstimateArgs, global: &Global) -> Result<u8, Fail> {
     match price_fields(&table, &get) {
         Ok((shipment, cost)) => {
             let text = if on(&args.json) {
-                estimate_json(&shipment, &cost)
+                let explained = table
+                    .explain(&shipment)
+                    .map_err(|e| Fail::Input(e.to_string()))?;
+                estimate_json(&shipment, &cost, &explained)
             } else {
                 estimate_text(&shipment, &cost)
             };
@@ -239,21 +242,18 @@ fn estimate_text(s: &tariffs::Shipment, c: &LandedCost<'_>) -> String {
         c.reciprocal.charge.amount,
         &reciprocal_reason(c),
     );
-    for d in c.programs.iter().flatten() {
-        let note = match d.exclusion {
-            Some(x) => format!("not charged: {}", x.as_str()),
+    for d in &c.measures {
+        let note = match d.exclusion() {
+            Some(x) => format!("not charged: {x}"),
             None if d.in_transit => "in transit: the rate of the loading date".into(),
-            None => d.entry.applies_to().as_str().replace('_', " "),
-        };
-        let label = match d.program {
-            Program::Fentanyl => "fentanyl duty",
-            Program::Brazil => "Brazil duty",
-            Program::RussiaOil => "India duty",
-            Program::Section122 => "Section 122",
+            None => d
+                .entry
+                .map(|r| r.condition().collect::<Vec<_>>().join(";"))
+                .unwrap_or_default(),
         };
         line(
             &mut t,
-            label,
+            d.name,
             &format!("{}%", fmt_pct(d.charge.rate_pct)),
             Some(d.charge.base),
             d.charge.amount,
@@ -279,7 +279,7 @@ fn estimate_text(s: &tariffs::Shipment, c: &LandedCost<'_>) -> String {
     line(&mut t, "freight", "", None, c.freight, "");
     line(&mut t, "insurance", "", None, c.insurance, "");
     let _ = writeln!(t, "  {:-<61}", "");
-    if c.programs.iter().any(Option::is_some) {
+    if !c.measures.is_empty() {
         line(
             &mut t,
             "IEEPA duty",
@@ -303,13 +303,8 @@ fn estimate_text(s: &tariffs::Shipment, c: &LandedCost<'_>) -> String {
         "\nsource of the reciprocal treatment: {}",
         c.reciprocal.source()
     );
-    for d in c.programs.iter().flatten() {
-        let _ = writeln!(
-            t,
-            "source of the {} duty: {}",
-            d.program,
-            d.applied.unwrap_or(d.entry).source()
-        );
+    for d in &c.measures {
+        let _ = writeln!(t, "source of {}: {}", d.name, d.source());
     }
     let notes = batch::notes(s, c);
     if !notes.is_empty() {
@@ -332,7 +327,11 @@ fn charge_json(j: &mut Json, key: &str, ch: &tariffs::Charge) {
         .str("amount", &fmt_money(ch.amount));
 }
 
-fn estimate_json(s: &tariffs::Shipment, c: &LandedCost<'_>) -> String {
+fn estimate_json(
+    s: &tariffs::Shipment,
+    c: &LandedCost<'_>,
+    explained: &[tariffs::measure::Considered<'_>],
+) -> String {
     let mut j = Json::new();
     let p = c.reciprocal.partner_rate.partner;
     j.begin_object();
@@ -363,18 +362,40 @@ fn estimate_json(s: &tariffs::Shipment, c: &LandedCost<'_>) -> String {
         .str("reason", &reciprocal_reason(c))
         .str("source", c.reciprocal.source());
     j.end_object();
-    j.array("programs");
-    for d in c.programs.iter().flatten() {
+    j.array("measures");
+    for d in &c.measures {
+        let condition = d
+            .entry
+            .map(|r| r.condition().collect::<Vec<_>>().join(";"))
+            .unwrap_or_default();
         j.begin_object()
-            .str("program", d.program.as_str())
-            .bool("ieepa", d.program.is_ieepa())
+            .str("measure", d.name)
+            .bool("ieepa", d.ieepa)
             .str("rate_pct", &fmt_pct(d.charge.rate_pct))
             .str("base", &fmt_money(d.charge.base))
             .str("amount", &fmt_money(d.charge.amount))
-            .str("applies_to", d.entry.applies_to().as_str())
-            .opt("exclusion", d.exclusion.map(|x| x.as_str()).unwrap_or(""))
+            .str("condition", &condition)
+            .str(
+                "heading",
+                &d.applied
+                    .and_then(|r| r.heading())
+                    .map(|h| h.to_string())
+                    .unwrap_or_default(),
+            )
+            .opt("exclusion", d.exclusion().as_deref().unwrap_or(""))
             .bool("in_transit", d.in_transit)
-            .str("source", d.applied.unwrap_or(d.entry).source())
+            .str("source", d.source())
+            .end_object();
+    }
+    j.end_array();
+    j.array("considered");
+    for c in explained {
+        let (file, line) = c.row.position();
+        j.begin_object()
+            .str("measure", c.row.measure())
+            .str("table", file)
+            .str("line", &line.to_string())
+            .str("verdict", &c.verdict.to_string())
             .end_object();
     }
     j.end_array();
@@ -668,16 +689,17 @@ fn streams<'a>(
 }
 
 fn print_summary(s: &BatchSummary) {
-    if !s.total_ieepa.is_zero() || s.total_programs.iter().any(|t| !t.is_zero()) {
-        let [fentanyl, brazil, russia_oil, s122] = s.total_programs;
+    if !s.total_ieepa.is_zero() || s.total_measures.iter().any(|(_, t)| !t.is_zero()) {
+        let by_measure: Vec<String> = s
+            .total_measures
+            .iter()
+            .map(|(m, v)| format!("{m} {}", fmt_money(*v)))
+            .collect();
         say(&format!(
-            "IEEPA duty {} (reciprocal {}, fentanyl {}, Brazil {}, India {}); Section 122 {} (not IEEPA)",
+            "IEEPA duty {} (reciprocal {}); by measure: {}",
             fmt_money(s.total_ieepa),
             fmt_money(s.total_reciprocal),
-            fmt_money(fentanyl),
-            fmt_money(brazil),
-            fmt_money(russia_oil),
-            fmt_money(s122)
+            by_measure.join(", ")
         ));
     }
     say(&format!(
@@ -1027,15 +1049,16 @@ fn row_cells(row: Row<'_>) -> [String; tariffs::TABLE_COLUMNS.len()] {
                 x.note(),
             )
         }
-        Row::Program(p) => {
-            set("kind", "program".into());
-            set("code", star(p.code()));
-            set("name", p.name().into());
-            set("rate_pct", fmt_pct(p.rate_pct()));
-            set("basis", p.program().as_str().into());
-            set("applies_to", p.applies_to().as_str().into());
+        Row::Measure(p) => {
+            set("kind", "measure".into());
+            set("code", p.origin().into());
+            set("name", p.scope().into());
+            set("rate_pct", p.rate_pct().map(fmt_pct).unwrap_or_default());
+            set("basis", p.measure().into());
+            set("rate_of", p.rate_kind().as_str().into());
+            set("applies_to", p.condition().collect::<Vec<_>>().join(";"));
             (
-                Some(p.effective_from()),
+                p.effective_from(),
                 p.effective_to(),
                 p.transit(),
                 p.source(),
@@ -1057,7 +1080,7 @@ enum Row<'a> {
     Rate(&'a tariffs::RateEntry),
     Exempt(&'a tariffs::ExemptEntry),
     Fee(&'a tariffs::FeeEntry),
-    Program(&'a tariffs::ProgramEntry),
+    Measure(&'a tariffs::MeasureRow),
     MpfExempt(&'a tariffs::MpfExemptEntry),
 }
 
@@ -1115,18 +1138,20 @@ pub fn rates(args: &RatesArgs, global: &Global) -> Result<u8, Fail> {
                 .map(Row::Exempt),
         );
     }
-    if matches!(kind, "program" | "all") {
+    if matches!(kind, "measure" | "program" | "all") {
         rows.extend(
             table
-                .programs()
+                .measures()
+                .rows()
                 .iter()
                 .filter(|p| {
-                    partner_codes
-                        .as_ref()
-                        .is_none_or(|c| c.contains(&p.code()) || p.code().is_none())
+                    partner_codes.as_ref().is_none_or(|c| {
+                        c.iter()
+                            .any(|code| code.is_some_and(|code| p.covers_origin(code)))
+                    })
                 })
                 .filter(|p| date.is_none_or(|d| p.covers(d)))
-                .map(Row::Program),
+                .map(Row::Measure),
         );
     }
     if matches!(kind, "mpf_exempt" | "all") {
@@ -1156,10 +1181,21 @@ pub fn rates(args: &RatesArgs, global: &Global) -> Result<u8, Fail> {
         Format::Text => rates_text(&rows),
         Format::Csv => {
             let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+            // Measures are a table of their own format (`--measures FILE`): `--kind
+            // measure` writes them in it, `--kind all` writes the rate table's rows.
+            let measures = matches!(kind, "measure" | "program");
             let mut write = || -> Result<Vec<u8>, csv::Error> {
-                w.write_record(tariffs::TABLE_COLUMNS)?;
+                if measures {
+                    w.write_record(tariffs::measure::MEASURE_COLUMNS)?;
+                } else {
+                    w.write_record(tariffs::TABLE_COLUMNS)?;
+                }
                 for r in &rows {
-                    w.write_record(row_cells(*r))?;
+                    match r {
+                        Row::Measure(m) if measures => w.write_record(m.record())?,
+                        Row::Measure(_) => {}
+                        _ => w.write_record(row_cells(*r))?,
+                    }
                 }
                 w.flush()?;
                 Ok(w.get_ref().clone())
@@ -1212,7 +1248,7 @@ fn rates_text(rows: &[Row<'_>]) -> String {
                 Row::Rate(_) => "code name                               rate basis            of  in force (from..to)    source",
                 Row::Exempt(_) => "code          category           basis      in force (from..to)    description                               source",
                 Row::Fee(_) => "fee                 name                                       rate limits (USD)             in force (from..to)    source",
-                Row::Program(_) => "code program     applies to                 rate in force (from..to)    source",
+                Row::Measure(_) => "origin measure         condition              rate in force (from..to)    source",
                 Row::MpfExempt(_) => "code applies to  program                                  in force (from..to)    source",
             };
             let _ = writeln!(t, "{header}");
@@ -1265,9 +1301,9 @@ fn rates_text(rows: &[Row<'_>]) -> String {
                 period,
                 c("source")
             ),
-            Row::Program(_) => writeln!(
+            Row::Measure(_) => writeln!(
                 t,
-                "{:<4} {:<11} {:<24} {:>6} {:<22} {:.100}",
+                "{:<6} {:<15} {:<20} {:>6} {:<22} {:.100}",
                 c("code"),
                 c("basis"),
                 c("applies_to"),

@@ -120,14 +120,29 @@ impl std::ops::Deref for Table {
 /// (`default` when none is named).
 pub(crate) fn load_table(args: &Global, default: Schedule) -> Result<Table, Fail> {
     let schedule = args.schedule.unwrap_or(default);
-    match args.table.as_deref() {
+    let table = match args.table.as_deref() {
         None => schedule
             .table()
             .map(Table::Bundled)
-            .map_err(|e| Fail::Input(e.to_string())),
+            .map_err(|e| Fail::Input(e.to_string()))?,
         Some(p) => RateTable::from_path(p)
             .map(|t| Table::Owned(Box::new(t)))
-            .map_err(|e| Fail::Input(format!("invalid table: {e}"))),
+            .map_err(|e| Fail::Input(format!("invalid table: {e}")))?,
+    };
+    // `--measures FILE`: a measures table added to the schedule.
+    match args.measures.as_deref() {
+        None => Ok(table),
+        Some(p) => {
+            let mut t = match table {
+                Table::Bundled(_) => {
+                    Box::new(schedule.build().map_err(|e| Fail::Input(e.to_string()))?)
+                }
+                Table::Owned(t) => t,
+            };
+            t.load_measures(p)
+                .map_err(|e| Fail::Input(format!("invalid measures table: {e}")))?;
+            Ok(Table::Owned(t))
+        }
     }
 }
 
@@ -143,13 +158,13 @@ fn version() -> String {
     for schedule in [Schedule::Announced, Schedule::Enacted] {
         match schedule.table() {
             Ok(t) => s.push_str(&format!(
-                "\n{} schedule: {} (reference date {}): {} rate, {} exemption, {} program and {} fee rows; fnv1a64 {:016x}",
+                "\n{} schedule: {} (reference date {}): {} rate, {} exemption, {} measure and {} fee rows; fnv1a64 {:016x}",
                 schedule.as_str(),
                 schedule.label(),
                 t.reference_date().map(|d| d.to_string()).unwrap_or_default(),
                 t.rates().count(),
                 t.exemptions().len(),
-                t.programs().len(),
+                t.measures().rows().len(),
                 t.fees().len(),
                 fingerprint(schedule.text()),
             )),
