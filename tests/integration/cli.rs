@@ -688,18 +688,21 @@ fn batch_and_refunds_help_list_every_column() {
     }
 }
 
-/// A misspelt flag or command is a one-line usage error with clap's suggestion.
+/// A misspelt flag, command or keyword is a one-line usage error naming the nearest one.
 #[test]
 fn misspellings_get_a_suggestion() {
     for (args, tip) in [
         (
             &["estimate", "--orign", "KZ", "--value", "1"][..],
-            "tip: a similar argument exists: '--origin'",
+            "; did you mean --origin? (see tariffs --help)",
         ),
-        (&["estimat"], "tip: a similar subcommand exists: 'estimate'"),
+        (
+            &["estimat"],
+            "; did you mean estimate? (see tariffs --help)",
+        ),
         (
             &["rates", "--kind", "measures"],
-            "tip: a similar value exists: 'measure'",
+            "; did you mean measure? (see tariffs --help)",
         ),
     ] {
         let o = run(args);

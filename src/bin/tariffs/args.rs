@@ -1,7 +1,8 @@
 //! The command line, defined once (clap derive): the flags, their help, the usage lines and
 //! the usage errors all come from the types below. The lists that the library owns (input
-//! fields, output columns, categories, schedules and other keywords) are taken from it when
-//! the command line is built, never copied here.
+//! fields, output columns, categories, transport modes, schedules) are taken from it when
+//! the command line is built, not copied here; the two exceptions, the Section 232 kinds and
+//! the entry types, wait for the library's keyword enums of `kinds.rs` to be wired in.
 
 use std::ffi::OsStr;
 
@@ -12,9 +13,9 @@ use tariffs::batch::{Field, ERROR_COLUMNS, OUTPUT_COLUMNS, REFUND_COLUMNS};
 use tariffs::{Category, Schedule, Section232, TransportMode};
 
 const AFTER_HELP: &str = "\
-Every command takes --schedule, --table and --measures (before or after its name) and -h/--help; run
-`tariffs help COMMAND` or `tariffs COMMAND --help` for its flags. A switch takes an inline
-yes or no: --json=no leaves it off.
+Every command takes --schedule, --table and --measures (before or after its name) and
+-h/--help; run `tariffs help COMMAND` or `tariffs COMMAND --help` for its flags. A switch
+takes an inline yes or no: --json=no leaves it off.
 
 Exit codes: 0 all priced; 1 some rows (or the one shipment) rejected; 2 usage error, unreadable
 input, invalid table, unwritable output, or an output that is an input; 130/143/129
@@ -48,7 +49,7 @@ pub struct Cli {
 #[command(next_help_heading = "Table options")]
 pub struct Global {
     #[arg(long, global = true, value_name = "NAME", hide_possible_values = true,
-          value_parser = keyword(&SCHEDULES, Schedule::as_str), help = schedule_help())]
+          value_parser = keyword(&Schedule::ALL, Schedule::as_str), help = schedule_help())]
     pub schedule: Option<Schedule>,
 
     /// Use your own table FILE instead of the bundled one
@@ -571,16 +572,8 @@ pub fn on(switch: &Option<String>) -> bool {
     })
 }
 
-const SCHEDULES: [Schedule; 2] = [Schedule::Announced, Schedule::Enacted];
-
-const MODES: [TransportMode; 5] = [
-    TransportMode::Ocean,
-    TransportMode::Air,
-    TransportMode::Land,
-    TransportMode::Mail,
-    TransportMode::Other,
-];
-
+/// The kinds `--section232=KIND` names (`tariffs::Section232` has no `ALL` yet: the
+/// keyword-enum copy in the library's `kinds.rs`, which has, is not wired in).
 const SECTION_232: [Section232; 4] = [
     Section232::Autos,
     Section232::SteelAluminum,
@@ -628,7 +621,7 @@ fn categories() -> Listed {
 }
 
 fn modes() -> Listed {
-    Listed::new(&MODES, TransportMode::as_str)
+    Listed::new(&TransportMode::ALL, TransportMode::as_str)
 }
 
 fn section232_kinds() -> Listed {
@@ -694,7 +687,8 @@ impl TypedValueParser for Listed {
 // usage errors
 
 /// A usage error in one line (without the `tariffs: ` before it and the hint after it):
-/// clap's message and its tips, the old wording where there was one.
+/// clap's message, the old wording where there was one, then the nearest names as the
+/// library suggests partners (`; did you mean --origin?`) and clap's other tips.
 pub fn one_line(e: &clap::Error) -> String {
     let text = |kind| match e.get(kind) {
         Some(ContextValue::String(s)) => Some(s.clone()),
@@ -711,6 +705,8 @@ pub fn one_line(e: &clap::Error) -> String {
             break;
         }
         match line.strip_prefix("tip: ") {
+            // The nearest names, said below from the error's context.
+            Some(tip) if tip.starts_with("a similar ") || tip.starts_with("some similar ") => {}
             Some(tip) => tips.push(format!("tip: {tip}")),
             None if !line.is_empty() => {
                 message.push(line.strip_prefix("error: ").unwrap_or(line).to_string())
@@ -741,6 +737,21 @@ pub fn one_line(e: &clap::Error) -> String {
         },
         _ => message.join(" "),
     };
+    let nearest: Vec<String> = [
+        ContextKind::SuggestedSubcommand,
+        ContextKind::SuggestedArg,
+        ContextKind::SuggestedValue,
+    ]
+    .into_iter()
+    .flat_map(|kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => vec![s.clone()],
+        Some(ContextValue::Strings(v)) => v.clone(),
+        _ => Vec::new(),
+    })
+    .collect();
+    if !nearest.is_empty() {
+        out.push_str(&format!("; did you mean {}?", nearest.join(", ")));
+    }
     for tip in tips {
         out.push_str("; ");
         out.push_str(&tip);
@@ -792,15 +803,20 @@ mod tests {
             (&["frobnicate"], "unknown command \"frobnicate\""),
             (
                 &["estimat"],
-                "unknown command \"estimat\"; tip: a similar subcommand exists: 'estimate'",
+                "unknown command \"estimat\"; did you mean estimate?",
             ),
             (
                 &["estimate", "--orign", "KZ", "--value", "1"],
-                "unknown option --orign; tip: a similar argument exists: '--origin'",
+                "unknown option --orign; did you mean --origin?",
             ),
             (
                 &["estimate", "--origin", "KZ", "--value", "1", "x"],
                 "unexpected argument \"x\"",
+            ),
+            (
+                &["rates", "--kind", "measures"],
+                "invalid value 'measures' for '--kind <KIND>' [possible values: rate, exempt, \
+                 fee, measure, mpf_exempt, all]; did you mean measure?",
             ),
             (
                 &["rates", "--format", "xml"],
