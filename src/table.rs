@@ -70,6 +70,9 @@ pub enum Schedule {
 }
 
 impl Schedule {
+    /// Every bundled schedule, in a fixed order (`announced`, `enacted`).
+    pub const ALL: [Schedule; 2] = [Schedule::Announced, Schedule::Enacted];
+
     /// `announced` or `enacted`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -141,11 +144,13 @@ impl Schedule {
 impl std::str::FromStr for Schedule {
     type Err = String;
     fn from_str(s: &str) -> Result<Schedule, String> {
-        match s {
-            "announced" => Ok(Schedule::Announced),
-            "enacted" => Ok(Schedule::Enacted),
-            other => Err(format!("unknown schedule {other:?} (announced or enacted)")),
-        }
+        Schedule::ALL
+            .into_iter()
+            .find(|schedule| schedule.as_str() == s)
+            .ok_or_else(|| {
+                let names = Schedule::ALL.map(Schedule::as_str);
+                format!("unknown schedule {s:?} ({})", names.join(" or "))
+            })
     }
 }
 
@@ -1843,6 +1848,18 @@ mod tests {
     use super::*;
     use crate::country::edit_distance;
     use proptest::prelude::*;
+
+    #[test]
+    fn schedules_read_their_keywords() {
+        assert_eq!(Schedule::ALL, [Schedule::Announced, Schedule::Enacted]);
+        for schedule in Schedule::ALL {
+            assert_eq!(schedule.as_str().parse::<Schedule>(), Ok(schedule));
+        }
+        assert_eq!(
+            "Enacted".parse::<Schedule>(),
+            Err("unknown schedule \"Enacted\" (announced or enacted)".to_string())
+        );
+    }
 
     /// The suggestions said the slow way: every name, its full edit distance.
     fn brute_force(names: &HashMap<String, (CountryCode, String)>, key: &str) -> Vec<String> {

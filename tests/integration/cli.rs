@@ -599,3 +599,174 @@ fn refunds_command() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// The README's usage block is what `tariffs --help` prints, verbatim: the two cannot drift.
+#[test]
+fn the_readme_shows_the_real_help() {
+    let o = run(&["--help"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let help = stdout(&o);
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .expect("README.md");
+    let block = format!("```text\n$ tariffs --help\n{help}```\n");
+    assert!(
+        readme.contains(&block),
+        "README.md must show `tariffs --help` as the binary prints it:\n{block}"
+    );
+}
+
+/// Every way of asking for help prints it to standard output and exits 0.
+#[test]
+fn help_in_every_form() {
+    let top = stdout(&run(&["--help"]));
+    assert!(top.contains("Usage: tariffs"), "{top}");
+    for args in [&["-h"][..], &["help"], &[]] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert_eq!(stdout(&o), top, "{args:?}");
+        assert!(o.stderr.is_empty(), "{args:?}: {}", stderr(&o));
+    }
+    for cmd in [
+        "estimate",
+        "batch",
+        "exempt-share",
+        "rates",
+        "rate-from-trade",
+        "refunds",
+    ] {
+        let long = run(&[cmd, "--help"]);
+        assert_eq!(long.status.code(), Some(0), "{cmd}");
+        let text = stdout(&long);
+        assert!(
+            text.contains(&format!("Usage: tariffs {cmd}")),
+            "{cmd}: {text}"
+        );
+        assert!(
+            text.contains("--schedule") && text.contains("--table"),
+            "{cmd}"
+        );
+        for other in [&[cmd, "-h"][..], &["help", cmd]] {
+            let o = run(other);
+            assert_eq!(o.status.code(), Some(0), "{other:?}");
+            assert_eq!(stdout(&o), text, "{other:?}");
+        }
+        for line in text.lines() {
+            assert!(line.chars().count() <= 100, "{cmd}: a long line: {line}");
+        }
+    }
+}
+
+/// `batch --help` and `refunds --help` list every input column the library reads and every
+/// output column it writes.
+#[test]
+fn batch_and_refunds_help_list_every_column() {
+    let words = |text: &str| -> Vec<String> {
+        text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map(str::to_string)
+            .collect()
+    };
+    for (cmd, outputs) in [
+        ("batch", &tariffs::batch::OUTPUT_COLUMNS[..]),
+        ("refunds", &tariffs::batch::REFUND_COLUMNS[..]),
+    ] {
+        let text = stdout(&run(&[cmd, "--help"]));
+        let words = words(&text);
+        for field in tariffs::batch::Field::ALL {
+            assert!(
+                words.iter().any(|w| w == field.name()),
+                "{cmd}: input column {} missing:\n{text}",
+                field.name()
+            );
+        }
+        for col in outputs {
+            assert!(
+                words.iter().any(|w| w == col),
+                "{cmd}: output column {col} missing:\n{text}"
+            );
+        }
+    }
+}
+
+/// A misspelt flag, command or keyword is a one-line usage error naming the nearest one.
+#[test]
+fn misspellings_get_a_suggestion() {
+    for (args, tip) in [
+        (
+            &["estimate", "--orign", "KZ", "--value", "1"][..],
+            "; did you mean --origin? (see tariffs --help)",
+        ),
+        (
+            &["estimat"],
+            "; did you mean estimate? (see tariffs --help)",
+        ),
+        (
+            &["rates", "--kind", "measures"],
+            "; did you mean measure? (see tariffs --help)",
+        ),
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = stderr(&o);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("tariffs: "), "{err}");
+        assert!(err.contains(tip), "{args:?}: {err}");
+        assert!(err.trim_end().ends_with("(see tariffs --help)"), "{err}");
+    }
+}
+
+/// `--table` and `--schedule` work after the command's name and before it; inline values and
+/// switches with a value as before.
+#[test]
+fn global_flags_and_inline_values() {
+    let after = run(&[
+        "estimate",
+        "--origin",
+        "CN",
+        "--value",
+        "100",
+        "--date=2025-04-10",
+        "--schedule",
+        "enacted",
+        "--json",
+    ]);
+    let before = run(&[
+        "--schedule=enacted",
+        "estimate",
+        "--origin=CN",
+        "--value",
+        "100",
+        "--date",
+        "2025-04-10",
+        "--json=yes",
+    ]);
+    assert_eq!(after.status.code(), Some(0), "{}", stderr(&after));
+    assert_eq!(after.stdout, before.stdout);
+    assert_eq!(json(&after)["reciprocal"]["rate_pct"], "125");
+    // A switch given twice is the last one; a value flag given twice is a usage error.
+    let o = run(&[
+        "estimate", "--origin", "KZ", "--value", "1", "--json", "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(&["estimate", "--origin", "KZ", "--value", "1", "--value", "2"]);
+    assert_eq!(o.status.code(), Some(2));
+    // A keyword the library reads, alias included, is handed to it; one it refuses rejects
+    // the shipment (exit 1), as a batch row.
+    let o = run(&[
+        "estimate", "--origin", "KZ", "--value", "1", "--mode", "sea", "--json",
+    ]);
+    assert_eq!(json(&o)["mode"], "ocean");
+    let o = run(&[
+        "estimate", "--origin", "KZ", "--value", "1", "--mode", "rocket",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--mode \"rocket\""), "{}", stderr(&o));
+    // A negative-looking value is a value.
+    let o = run(&["estimate", "--origin", "KZ", "--value", "-5"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("tariffs: --value \"-5\""),
+        "{}",
+        stderr(&o)
+    );
+}

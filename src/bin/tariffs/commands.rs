@@ -13,7 +13,10 @@ use tariffs::{
     Schedule, TransportMode,
 };
 
-use crate::args::{Args, Spec};
+use crate::args::{
+    on, BatchArgs, EstimateArgs, ExemptShareArgs, Format, FormulaArgs, Global, RatesArgs,
+    RefundsArgs, RowKind, RunArgs,
+};
 use crate::io::{open_input, refuse_same_files, stderr_is_terminal, Output, Stream};
 use crate::json::Json;
 use crate::{load_table, say, Fail};
@@ -33,108 +36,28 @@ pub fn print(text: &str) -> Result<(), Fail> {
         .map_err(|e| Fail::Input(format!("cannot write to standard output: {e}")))
 }
 
-fn parse(rest: &[String], spec: &Spec, help: &str) -> Result<Option<Args>, Fail> {
-    let args = Args::parse(rest, spec).map_err(Fail::Usage)?;
-    if args.switch("help") {
-        print(help)?;
-        return Ok(None);
-    }
-    Ok(Some(args))
-}
-
-fn date_flag(args: &Args) -> Result<Option<Date>, Fail> {
-    args.value("date")
-        .map(|d| {
-            d.parse::<Date>()
-                .map_err(|e| Fail::Usage(format!("--date: {e}")))
-        })
-        .transpose()
+fn date_flag(date: Option<&str>) -> Result<Option<Date>, Fail> {
+    date.map(|d| {
+        d.parse::<Date>()
+            .map_err(|e| Fail::Usage(format!("--date: {e}")))
+    })
+    .transpose()
 }
 
 // ---------------------------------------------------------------------------------------------
 // estimate
 
-const ESTIMATE_HELP: &str = "\
-tariffs estimate: the landed cost of one shipment
-
-    --origin CODE       partner: ISO code (KZ, KAZ) or name (\"Viet Nam\")     required
-    --value USD         customs value (transaction value, without freight)   required
-    --hts CODE          HTS code, 4-10 digits, with or without dots
-    --category NAME     exemption category instead of a code (energy, critical_minerals,
-                        pharmaceuticals, semiconductors, lumber, copper, bullion, other)
-    --mfn PCT           MFN ad valorem rate in percent (16.5)
-    --freight USD, --insurance USD
-    --mode MODE         ocean, air, land, mail, other (only ocean pays the HMF)
-    --date YYYY-MM-DD   entry date (default: the table's reference date, rates in full force)
-    --us-content SHARE  US content, 0 to 1 (or 25%); from 20% the reciprocal duty applies to
-                        the non-US part only
-        --section232[=KIND] Section 232 goods (KIND: autos, steel, aluminum, copper, lumber):
-                        no reciprocal duty; autos also pay no Canada/Mexico duty
-    --entry-type TYPE   formal or informal (default: informal at $2,500 or less)
-    --loaded YYYY-MM-DD date loaded on the vessel (in-transit rules)
-    --usmca             entered as USMCA-originating (Canada, Mexico)
-    --transshipped      found transshipped (40% in lieu of the country rate)
-    --energy, --potash  energy / potash (Canada's and Mexico's lower rates)
-    --mfn-general PCT   Column 1 General rate, when --mfn is a special rate (15% floors)
-    --schedule NAME     announced (default) or enacted (rates by entry date)
-    --json              machine-readable output (amounts as strings)
-    --table FILE        use FILE instead of the bundled table";
-
-const ESTIMATE_SPEC: Spec = Spec {
-    values: &[
-        "origin",
-        "value",
-        "hts",
-        "category",
-        "mfn",
-        "freight",
-        "insurance",
-        "mode",
-        "date",
-        "us-content",
-        "entry-type",
-        "loaded",
-        "mfn-general",
-    ],
-    switches: &[
-        "section232",
-        "usmca",
-        "transshipped",
-        "energy",
-        "potash",
-        "json",
-        "help",
-    ],
-    max_positionals: 0,
-};
-
 fn flag_name(f: Field) -> String {
     f.name().replace('_', "-")
 }
 
-pub fn estimate(rest: &[String]) -> Result<u8, Fail> {
-    let Some(args) = parse(rest, &ESTIMATE_SPEC, ESTIMATE_HELP)? else {
-        return Ok(0);
-    };
-    for required in [Field::Origin, Field::Value] {
-        if args.value(&flag_name(required)).is_none() {
-            return Err(Fail::Usage(format!(
-                "estimate needs --{}",
-                flag_name(required)
-            )));
-        }
-    }
-    let table = load_table(&args, Schedule::Announced)?;
-    let get = |f: Field| -> &str {
-        match args.value(&flag_name(f)) {
-            Some(v) => v,
-            None if args.switch(&flag_name(f)) => "true",
-            None => "",
-        }
-    };
+pub fn estimate(args: &EstimateArgs, global: &Global) -> Result<u8, Fail> {
+    let table = load_table(global, Schedule::Announced)?;
+    // A flag given alone (a switch) is "true", as in a batch's column.
+    let get = |f: Field| -> &str { args.field(f).unwrap_or("") };
     match price_fields(&table, &get) {
         Ok((shipment, cost)) => {
-            let text = if args.switch("json") {
+            let text = if on(&args.json) {
                 let explained = table
                     .explain(&shipment)
                     .map_err(|e| Fail::Input(e.to_string()))?;
@@ -506,38 +429,6 @@ fn estimate_json(
 // ---------------------------------------------------------------------------------------------
 // batch
 
-const BATCH_HELP: &str = "\
-tariffs batch FILE|-: price a CSV of shipments
-
-Input columns, matched by name in any order (unknown columns are ignored):
-    id, origin, value                                       required
-    hts, category, mfn, freight, insurance, mode, date,     optional, as the estimate flags
-    us_content, section232, entry_type
-Output: one row per priced input row, in input order (columns in the README).
-
-    -o, --output FILE   write the results to FILE, put in place only when complete (a device
-                        or pipe, such as /dev/null, directly); default standard output
-    --errors FILE       write rejected rows (line, id, column, value, reason) to FILE;
-                        default standard error
-    --columns LIST      write only these output columns (names separated by commas, kept
-                        in the standard order), e.g. id,origin,total_duty,landed_cost,source;
-                        `notes` adds why each row was treated so (MPF exemptions, fee
-                        figures carried forward, readings), `all,notes` every column
-    --strict            stop at the first rejected row
-    --threads N         price on N threads (default: the machine's cores, at most 4); the
-                        output is the same, in the same order
-    --table FILE        use FILE instead of the bundled table
-
-Exit codes: 0 all rows priced; 1 some rows rejected; 2 usage error, unreadable input,
-invalid table, unwritable output, or an output that is an input; 130/143/129 interrupted by
-SIGINT/SIGTERM/SIGHUP (no output file is left).";
-
-const BATCH_SPEC: Spec = Spec {
-    values: &["output", "errors", "threads", "columns"],
-    switches: &["strict", "help"],
-    max_positionals: 1,
-};
-
 /// Standard error during a run: rejected rows and notes, one line each (buffered: a file with
 /// many rejected rows would otherwise cost several system calls a row), and on a terminal the
 /// progress line, which is cleared before anything else is written.
@@ -698,57 +589,35 @@ impl<W: Write> BatchObserver for Reporter<W> {
     }
 }
 
-fn input_arg<'a>(args: &'a Args, cmd: &str) -> Result<&'a str, Fail> {
-    args.positionals.first().map(String::as_str).ok_or_else(|| {
-        Fail::Usage(format!(
-            "{cmd} needs an input FILE (or - for standard input)"
-        ))
-    })
-}
-
-pub fn batch(rest: &[String]) -> Result<u8, Fail> {
-    let Some(args) = parse(rest, &BATCH_SPEC, BATCH_HELP)? else {
-        return Ok(0);
-    };
-    run_batch(&args, "batch", Schedule::Announced, Layout::LandedCost)
-}
-
-const REFUNDS_HELP: &str = "\
-tariffs refunds FILE|-: the IEEPA duty that applied to past entries, and so the refund
-
-Input columns as for `tariffs batch` (id, origin, value required; date needed for a real
-answer; loaded, usmca, transshipped, energy, potash, section232, mfn, mfn_general, hts, ...).
-Output, per entry: the reciprocal, fentanyl, Brazil and India duties with their rates and
-legal sources, the refundable IEEPA total, the Section 122 surcharge (not IEEPA, not
-refundable) and notes. Uses the enacted schedule unless --schedule or --table says otherwise.
-
-    -o, --output FILE   write the results to FILE (default standard output)
-    --errors FILE       write rejected rows to FILE (default standard error)
-    --strict            stop at the first rejected row";
-
-pub fn refunds(rest: &[String]) -> Result<u8, Fail> {
-    let Some(args) = parse(rest, &BATCH_SPEC, REFUNDS_HELP)? else {
-        return Ok(0);
-    };
-    run_batch(&args, "refunds", Schedule::Enacted, Layout::Refunds)
-}
-
-fn run_batch(args: &Args, cmd: &str, schedule: Schedule, layout: Layout) -> Result<u8, Fail> {
-    let path = input_arg(args, cmd)?;
-    let layout = match (args.value("columns"), layout) {
-        (None, layout) => layout,
-        (Some(list), Layout::LandedCost) => Layout::Select(
+pub fn batch(args: &BatchArgs, global: &Global) -> Result<u8, Fail> {
+    let layout = match args.columns.as_deref() {
+        None => Layout::LandedCost,
+        Some(list) => Layout::Select(
             list.parse::<ColumnSet>()
                 .map_err(|e| Fail::Usage(format!("--columns: {e}")))?,
         ),
-        (Some(_), _) => {
-            return Err(Fail::Usage(format!(
-                "--columns applies to `tariffs batch`, not `tariffs {cmd}`"
-            )))
-        }
     };
-    let strict = args.switch("strict");
-    let threads = match args.value("threads") {
+    run_batch(&args.run, global, Schedule::Announced, layout)
+}
+
+pub fn refunds(args: &RefundsArgs, global: &Global) -> Result<u8, Fail> {
+    if args.columns.is_some() {
+        return Err(Fail::Usage(
+            "--columns applies to `tariffs batch`, not `tariffs refunds`".into(),
+        ));
+    }
+    run_batch(&args.run, global, Schedule::Enacted, Layout::Refunds)
+}
+
+fn run_batch(
+    args: &RunArgs,
+    global: &Global,
+    schedule: Schedule,
+    layout: Layout,
+) -> Result<u8, Fail> {
+    let path = args.input.as_str();
+    let strict = on(&args.strict);
+    let threads = match args.threads.as_deref() {
         Some(t) => t
             .parse::<usize>()
             .ok()
@@ -756,11 +625,12 @@ fn run_batch(args: &Args, cmd: &str, schedule: Schedule, layout: Layout) -> Resu
             .ok_or_else(|| Fail::Usage(format!("--threads {t:?}: a number from 1 to 64")))?,
         None => std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
     };
-    refuse_same_files(&streams(args, path)).map_err(Fail::Usage)?;
-    let table = load_table(args, schedule)?;
+    let (output, errors) = (args.output.as_deref(), args.errors.as_deref());
+    refuse_same_files(&streams(global, path, output, errors)).map_err(Fail::Usage)?;
+    let table = load_table(global, schedule)?;
     let input = open_input(path).map_err(Fail::Input)?;
-    let mut output = Output::create(args.value("output")).map_err(Fail::Input)?;
-    let mut reporter = Reporter::create(args.value("errors"), stderr_is_terminal())?;
+    let mut output = Output::create(output).map_err(Fail::Input)?;
+    let mut reporter = Reporter::create(errors, stderr_is_terminal())?;
     let result = price_csv_threaded(
         &table,
         input,
@@ -805,11 +675,16 @@ fn run_batch(args: &Args, cmd: &str, schedule: Schedule, layout: Layout) -> Resu
 }
 
 /// What a command reads and writes, to refuse an output that is an input.
-fn streams<'a>(args: &'a Args, input: &'a str) -> Vec<Stream<'a>> {
+fn streams<'a>(
+    global: &'a Global,
+    input: &'a str,
+    output: Option<&'a str>,
+    errors: Option<&'a str>,
+) -> Vec<Stream<'a>> {
     let mut streams = vec![Stream::Input(input)];
-    streams.extend(args.value("table").map(Stream::Table));
-    streams.push(Stream::Output(args.value("output")));
-    streams.extend(args.value("errors").map(Stream::Errors));
+    streams.extend(global.table.as_deref().map(Stream::Table));
+    streams.push(Stream::Output(output));
+    streams.extend(errors.map(Stream::Errors));
     streams
 }
 
@@ -853,33 +728,13 @@ fn print_summary(s: &BatchSummary) {
 // ---------------------------------------------------------------------------------------------
 // exempt-share
 
-const EXEMPT_HELP: &str = "\
-tariffs exempt-share [--origin CODE] FILE|-: exempt share and effective rate of a basket
-
-Input columns: value (required); hts or category (a line with neither is dutiable); origin
-(required without --origin: the file is then reported per origin). Other columns are ignored.
-
-    --origin CODE       the basket's origin (overrides any origin column)
-    --date YYYY-MM-DD   rates and exemptions in force on that date (default: reference date)
-    --errors FILE       write rejected lines to FILE (default standard error)
-    --json              machine-readable output
-    --table FILE        use FILE instead of the bundled table";
-
-const EXEMPT_SPEC: Spec = Spec {
-    values: &["origin", "date", "errors"],
-    switches: &["json", "help"],
-    max_positionals: 1,
-};
-
-pub fn exempt_share(rest: &[String]) -> Result<u8, Fail> {
-    let Some(args) = parse(rest, &EXEMPT_SPEC, EXEMPT_HELP)? else {
-        return Ok(0);
-    };
-    let path = input_arg(&args, "exempt-share")?;
-    refuse_same_files(&streams(&args, path)).map_err(Fail::Usage)?;
-    let table = load_table(&args, Schedule::Announced)?;
-    let date = date_flag(&args)?;
-    let fixed_origin = match args.value("origin") {
+pub fn exempt_share(args: &ExemptShareArgs, global: &Global) -> Result<u8, Fail> {
+    let path = args.input.as_str();
+    let errors_path = args.errors.as_deref();
+    refuse_same_files(&streams(global, path, None, errors_path)).map_err(Fail::Usage)?;
+    let table = load_table(global, Schedule::Announced)?;
+    let date = date_flag(args.date.as_deref())?;
+    let fixed_origin = match args.origin.as_deref() {
         Some(o) => Some(
             table
                 .partner(o)
@@ -895,7 +750,7 @@ pub fn exempt_share(rest: &[String]) -> Result<u8, Fail> {
             .map_err(|e| Fail::Usage(format!("--origin: {e}")))?;
     }
     let input = open_input(path).map_err(Fail::Input)?;
-    let mut errors = Reporter::create(args.value("errors"), false)?;
+    let mut errors = Reporter::create(errors_path, false)?;
     let mut baskets: Vec<(CountryCode, tariffs::Basket<'_>)> = Vec::new();
     let mut rejected = 0u64;
     let mut required = vec![Field::Value];
@@ -966,7 +821,7 @@ pub fn exempt_share(rest: &[String]) -> Result<u8, Fail> {
         .map(|(_, b)| b.report())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Fail::Input(e.to_string()))?;
-    let text = if args.switch("json") {
+    let text = if on(&args.json) {
         basket_json(&reports, read, rejected)
     } else {
         reports
@@ -1120,23 +975,6 @@ fn basket_json(reports: &[BasketReport<'_>], read: u64, rejected: u64) -> String
 // ---------------------------------------------------------------------------------------------
 // rates
 
-const RATES_HELP: &str = "\
-tariffs rates: the table as loaded, with the source of every row
-
-    --partner NAME      rows of one partner (and of the partner whose rate it takes)
-    --hts CODE          exemption rows covering or under CODE (implies --kind exempt)
-    --date YYYY-MM-DD   rows in force on that date
-    --kind KIND         rate (default), exempt, fee, measure, mpf_exempt or all
-    --format FORMAT     text (default), csv (the table format: a file you can edit and load
-                        back with --table), json
-    --table FILE        use FILE instead of the bundled table";
-
-const RATES_SPEC: Spec = Spec {
-    values: &["partner", "hts", "date", "kind", "format"],
-    switches: &["help"],
-    max_positionals: 0,
-};
-
 /// One row of the table, as text cells in the order of the table's columns.
 fn row_cells(row: Row<'_>) -> [String; tariffs::TABLE_COLUMNS.len()] {
     let opt = |d: Option<Decimal>| d.map(fmt_pct).unwrap_or_default();
@@ -1249,33 +1087,24 @@ enum Row<'a> {
     MpfExempt(&'a tariffs::MpfExemptEntry),
 }
 
-pub fn rates(rest: &[String]) -> Result<u8, Fail> {
-    let Some(args) = parse(rest, &RATES_SPEC, RATES_HELP)? else {
-        return Ok(0);
-    };
-    let table = load_table(&args, Schedule::Announced)?;
-    let date = date_flag(&args)?;
+pub fn rates(args: &RatesArgs, global: &Global) -> Result<u8, Fail> {
+    let table = load_table(global, Schedule::Announced)?;
+    let date = date_flag(args.date.as_deref())?;
     let hts = args
-        .value("hts")
+        .hts
+        .as_deref()
         .map(|h| {
             h.parse::<HtsCode>()
                 .map_err(|e| Fail::Usage(format!("--hts: {e}")))
         })
         .transpose()?;
-    let kind = args
-        .value("kind")
-        .unwrap_or(if hts.is_some() { "exempt" } else { "rate" });
-    if !matches!(
-        kind,
-        "rate" | "exempt" | "fee" | "measure" | "program" | "mpf_exempt" | "all"
-    ) {
-        return Err(Fail::Usage(format!(
-            "--kind {kind:?}: use rate, exempt, fee, measure, mpf_exempt or all"
-        )));
-    }
+    let kind =
+        args.kind
+            .map(RowKind::as_str)
+            .unwrap_or(if hts.is_some() { "exempt" } else { "rate" });
     // A partner's own rows, plus the rows it takes its rate from (or the `*` rows when the
     // table does not list it).
-    let partner_codes: Option<Vec<Option<CountryCode>>> = match args.value("partner") {
+    let partner_codes: Option<Vec<Option<CountryCode>>> = match args.partner.as_deref() {
         None => None,
         Some(q) => {
             let p = table
@@ -1351,9 +1180,9 @@ pub fn rates(rest: &[String]) -> Result<u8, Fail> {
                 .map(Row::Fee),
         );
     }
-    let text = match args.value("format").unwrap_or("text") {
-        "text" => rates_text(&rows),
-        "csv" => {
+    let text = match args.format {
+        Format::Text => rates_text(&rows),
+        Format::Csv => {
             let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
             // Measures are a table of their own format (`--measures FILE`): `--kind
             // measure` writes them in it, `--kind all` writes the rate table's rows.
@@ -1377,7 +1206,7 @@ pub fn rates(rest: &[String]) -> Result<u8, Fail> {
             let bytes = write().map_err(|e| Fail::Input(e.to_string()))?;
             String::from_utf8_lossy(&bytes).into_owned()
         }
-        "json" => {
+        Format::Json => {
             let mut j = Json::new();
             j.begin_array();
             for r in &rows {
@@ -1389,11 +1218,6 @@ pub fn rates(rest: &[String]) -> Result<u8, Fail> {
             }
             j.end_array();
             j.finish()
-        }
-        other => {
-            return Err(Fail::Usage(format!(
-                "--format {other:?}: use text, csv or json"
-            )))
         }
     };
     print(&text)?;
@@ -1501,38 +1325,18 @@ fn rates_text(rows: &[Row<'_>]) -> String {
 // ---------------------------------------------------------------------------------------------
 // rate-from-trade
 
-const FORMULA_HELP: &str = "\
-tariffs rate-from-trade --imports USD --exports USD: the published formula
-
-    --imports USD   US imports from the partner (customs basis)
-    --exports USD   US exports to the partner
-    --json          machine-readable output
-
-charged = (imports - exports) / imports as a whole percent, at least 10;
-reciprocal = half of that, rounded up, at least 10 (the chart's reading);
-the exact-half reading halves the unrounded ratio (Vietnam's and Japan's chart figures).";
-
-const FORMULA_SPEC: Spec = Spec {
-    values: &["imports", "exports"],
-    switches: &["json", "help"],
-    max_positionals: 0,
-};
-
-pub fn rate_from_trade(rest: &[String]) -> Result<u8, Fail> {
-    let Some(args) = parse(rest, &FORMULA_SPEC, FORMULA_HELP)? else {
-        return Ok(0);
-    };
-    let num = |name: &str| -> Result<Decimal, Fail> {
-        let v = args
-            .value(name)
-            .ok_or_else(|| Fail::Usage(format!("rate-from-trade needs --{name}")))?;
+pub fn rate_from_trade(args: &FormulaArgs) -> Result<u8, Fail> {
+    let num = |name: &str, v: &str| -> Result<Decimal, Fail> {
         tariffs::money::parse_decimal(v)
             .ok_or_else(|| Fail::Usage(format!("--{name} {v:?}: not a number")))
     };
     // Figures out of range are wrong arguments, not a rejected shipment.
-    let f = tariffs::rate_from_trade(num("imports")?, num("exports")?)
-        .map_err(|e| Fail::Usage(e.to_string()))?;
-    let text = if args.switch("json") {
+    let f = tariffs::rate_from_trade(
+        num("imports", &args.imports)?,
+        num("exports", &args.exports)?,
+    )
+    .map_err(|e| Fail::Usage(e.to_string()))?;
+    let text = if on(&args.json) {
         let mut j = Json::new();
         j.begin_object()
             .str("imports", &f.imports.to_string())

@@ -11,31 +11,11 @@ mod json;
 use std::io::Write;
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
+use clap::{CommandFactory, FromArgMatches};
 use tariffs::{RateTable, Schedule};
 
-pub(crate) const USAGE: &str = "\
-tariffs: US reciprocal-tariff (EO 14257) estimator
-
-USAGE:
-    tariffs estimate --origin CODE --value USD [--hts CODE | --category NAME] [--mfn PCT]
-                     [--freight USD] [--insurance USD] [--mode ocean|air|land|mail|other]
-                     [--date YYYY-MM-DD] [--us-content SHARE] [--section232]
-                     [--entry-type formal|informal] [--json]
-    tariffs batch FILE|- [-o FILE] [--errors FILE] [--strict]
-    tariffs exempt-share [--origin CODE] [--date YYYY-MM-DD] [--errors FILE] [--json] FILE|-
-    tariffs rates [--partner NAME] [--hts CODE] [--date YYYY-MM-DD]
-                  [--kind rate|exempt|fee|all] [--format text|csv|json]
-    tariffs rate-from-trade --imports USD --exports USD [--json]
-    tariffs refunds FILE|- [-o FILE] [--errors FILE] [--strict]
-
-Every command takes --schedule announced|enacted (the bundled schedules: the rates announced
-on 2 April 2025, the default except for refunds; or the rates as enacted, by entry date) and
---table FILE (your own table instead).
-    tariffs --version    crate and bundled-table versions
-    tariffs COMMAND --help
-
-Exit codes: 0 all priced; 1 some rows rejected; 2 usage error, unreadable input, invalid table
-or unwritable output; 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP.";
+use crate::args::{Cli, Cmd, Global};
 
 /// How a run failed as a whole.
 pub(crate) enum Fail {
@@ -88,27 +68,35 @@ fn main() -> ExitCode {
 }
 
 fn run(argv: &[String]) -> Result<u8, Fail> {
-    let Some(cmd) = argv.first() else {
-        commands::print(USAGE)?;
-        return Ok(0);
+    let parsed = Cli::command()
+        .try_get_matches_from(std::iter::once("tariffs").chain(argv.iter().map(String::as_str)))
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
+        Ok(cli) => cli,
+        // Help (`-h`, `--help`, `help [COMMAND]`, no arguments at all) and the version go to
+        // standard output; everything else is a usage error.
+        Err(e) => {
+            return match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    commands::print(&e.render().to_string())?;
+                    Ok(0)
+                }
+                ErrorKind::DisplayVersion => {
+                    commands::print(&version())?;
+                    Ok(0)
+                }
+                _ => Err(Fail::Usage(args::one_line(&e))),
+            }
+        }
     };
-    let rest = &argv[1..];
-    match cmd.as_str() {
-        "-h" | "--help" | "help" => {
-            commands::print(USAGE)?;
-            Ok(0)
-        }
-        "-V" | "--version" => {
-            commands::print(&version())?;
-            Ok(0)
-        }
-        "estimate" => commands::estimate(rest),
-        "batch" => commands::batch(rest),
-        "exempt-share" => commands::exempt_share(rest),
-        "rates" => commands::rates(rest),
-        "rate-from-trade" => commands::rate_from_trade(rest),
-        "refunds" => commands::refunds(rest),
-        other => Err(Fail::Usage(format!("unknown command {other:?}"))),
+    let global = &cli.global;
+    match &cli.command {
+        Cmd::Estimate(a) => commands::estimate(a, global),
+        Cmd::Batch(a) => commands::batch(a, global),
+        Cmd::ExemptShare(a) => commands::exempt_share(a, global),
+        Cmd::Rates(a) => commands::rates(a, global),
+        Cmd::RateFromTrade(a) => commands::rate_from_trade(a),
+        Cmd::Refunds(a) => commands::refunds(a, global),
     }
 }
 
@@ -130,12 +118,9 @@ impl std::ops::Deref for Table {
 
 /// The table to use: `--table FILE`, or the bundled schedule named by `--schedule`
 /// (`default` when none is named).
-pub(crate) fn load_table(args: &crate::args::Args, default: Schedule) -> Result<Table, Fail> {
-    let schedule = match args.value("schedule") {
-        Some(s) => s.parse::<Schedule>().map_err(Fail::Usage)?,
-        None => default,
-    };
-    let table = match args.value("table") {
+pub(crate) fn load_table(args: &Global, default: Schedule) -> Result<Table, Fail> {
+    let schedule = args.schedule.unwrap_or(default);
+    let table = match args.table.as_deref() {
         None => schedule
             .table()
             .map(Table::Bundled)
@@ -145,7 +130,7 @@ pub(crate) fn load_table(args: &crate::args::Args, default: Schedule) -> Result<
             .map_err(|e| Fail::Input(format!("invalid table: {e}")))?,
     };
     // `--measures FILE`: a measures table added to the schedule.
-    match args.value("measures") {
+    match args.measures.as_deref() {
         None => Ok(table),
         Some(p) => {
             let mut t = match table {
