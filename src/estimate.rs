@@ -10,6 +10,10 @@ use crate::table::{
 };
 use crate::{Category, CountryCode, Date, Error, HtsCode, RateTable, TransportMode};
 
+// Defined in `kinds` with the crate's other keyword enums; also named here, where the batch's
+// fast path takes them from.
+pub(crate) use crate::kinds::{EntryType, Section232};
+
 /// Share of US content from which the reciprocal duty applies only to the non-US part
 /// (EO 14257 sec. 3(f)): 20%.
 pub const US_CONTENT_THRESHOLD: Decimal = Decimal::from_parts(20, 0, 0, false, 2);
@@ -34,46 +38,6 @@ pub enum Goods {
     /// An exemption category standing in for a code (exempt when the table has exemptions
     /// of that category in force on the date).
     Category(Category),
-}
-
-/// The kind of Section 232 action the goods fall under. Every kind excludes the goods from
-/// the reciprocal duty, the Brazil and India duties and the Section 122 surcharge; only autos
-/// and auto parts are also excluded from the Canada and Mexico border-emergency duties (EO of
-/// 29 April 2025 on the stacking of tariffs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Section232 {
-    /// Autos and auto parts (Proclamation 10908).
-    Autos,
-    /// Steel and aluminum articles and derivatives.
-    SteelAluminum,
-    /// Copper (Proclamation 10962).
-    Copper,
-    /// Timber and lumber (Proclamation 10976).
-    Lumber,
-    /// Section 232 goods of a kind not given.
-    Unspecified,
-}
-
-impl Section232 {
-    /// The input keyword: `autos`, `steel_aluminum`, `copper`, `lumber`, `true`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Section232::Autos => "autos",
-            Section232::SteelAluminum => "steel_aluminum",
-            Section232::Copper => "copper",
-            Section232::Lumber => "lumber",
-            Section232::Unspecified => "true",
-        }
-    }
-}
-
-/// Formal or informal entry. Only formal entries pay the ad valorem MPF.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntryType {
-    /// A formal entry (required above $2,500).
-    Formal,
-    /// An informal entry ($2,500 or less).
-    Informal,
 }
 
 /// One shipment to price. Build it with [`Shipment::new`] and the setters.

@@ -177,8 +177,6 @@ impl KeywordError {
     }
 }
 
-// Read by the users of the crate once `KeywordError` is exported with `kinds`.
-#[allow(dead_code)]
 impl KeywordError {
     /// The text given.
     pub fn value(&self) -> &str {

@@ -83,12 +83,14 @@ pub use country::CountryCode;
 pub use date::Date;
 pub use error::{Error, LoadError, LoadErrorKind};
 pub use estimate::{
-    Basket, BasketLine, BasketReport, CategoryTotal, Charge, EntryType, Exemption, FeeCharge,
-    FeeOutcome, Goods, LandedCost, MeasureDuty, ReciprocalDuty, Section232, Shipment,
-    INFORMAL_ENTRY_LIMIT, US_CONTENT_THRESHOLD,
+    Basket, BasketLine, BasketReport, CategoryTotal, Charge, Exemption, FeeCharge, FeeOutcome,
+    Goods, LandedCost, MeasureDuty, ReciprocalDuty, Shipment, INFORMAL_ENTRY_LIMIT,
+    US_CONTENT_THRESHOLD,
 };
 pub use formula::{rate_from_trade, TradeFormula, FLOOR_PCT};
 pub use hts::HtsCode;
+pub use keyword::KeywordError;
+pub use kinds::{EntryType, Section232};
 pub use load::COLUMNS as TABLE_COLUMNS;
 pub use measure::{Facts, MeasureRow, Measures, Transit};
 pub use table::{
