@@ -3,6 +3,7 @@
 
 use rust_decimal::Decimal;
 
+use crate::keyword::keyword_enum;
 use crate::measure::{Considered, Facts, Line, MeasureRow, Outcome, RateKind, Verdict};
 use crate::money::{self, fraction_to_pct, pct_to_fraction, round_money};
 use crate::table::{
@@ -303,28 +304,32 @@ pub(crate) fn reciprocal_source<'a>(
     }
 }
 
-/// How a fee was arrived at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FeeOutcome {
-    /// Rate times base, within the limits.
-    AdValorem,
-    /// Raised to the fiscal year's minimum.
-    RaisedToMinimum,
-    /// Capped at the fiscal year's maximum.
-    CappedAtMaximum,
-    /// Informal entry: the ad valorem MPF does not apply, and the table has no flat fee for
-    /// informal entries (`MPF_INFORMAL`), so none is charged.
-    InformalEntry,
-    /// Informal entry: the flat fee of an informal entry filed electronically (class code
-    /// 311, the table's `MPF_INFORMAL` row).
-    Flat,
-    /// Exempt from the merchandise processing fee (19 U.S.C. 58c(b)): the goods' origin, or
-    /// their USMCA claim; [`FeeCharge::exemption`] is the row that says so.
-    Exempt,
-    /// Not an ocean shipment: no harbor maintenance fee.
-    NotOcean,
-    /// The transport mode was not given: no harbor maintenance fee charged.
-    ModeNotGiven,
+keyword_enum! {
+    /// How a fee was arrived at. Written as the keyword listed at
+    /// [`as_str`](FeeOutcome::as_str) (and, with the `serde` feature, serialized as it).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum FeeOutcome {
+        /// Rate times base, within the limits.
+        AdValorem = "ad_valorem",
+        /// Raised to the fiscal year's minimum.
+        RaisedToMinimum = "raised_to_minimum",
+        /// Capped at the fiscal year's maximum.
+        CappedAtMaximum = "capped_at_maximum",
+        /// Informal entry: the ad valorem MPF does not apply, and the table has no flat fee for
+        /// informal entries (`MPF_INFORMAL`), so none is charged.
+        InformalEntry = "informal_entry",
+        /// Informal entry: the flat fee of an informal entry filed electronically (class code
+        /// 311, the table's `MPF_INFORMAL` row).
+        Flat = "flat",
+        /// Exempt from the merchandise processing fee (19 U.S.C. 58c(b)): the goods' origin, or
+        /// their USMCA claim; [`FeeCharge::exemption`] is the row that says so.
+        Exempt = "exempt",
+        /// Not an ocean shipment: no harbor maintenance fee.
+        NotOcean = "not_ocean",
+        /// The transport mode was not given: no harbor maintenance fee charged.
+        ModeNotGiven = "mode_not_given",
+    }
+    what = "a fee outcome";
 }
 
 /// A fee with the table row it comes from.

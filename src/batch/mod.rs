@@ -437,15 +437,15 @@ pub fn price_fields<'t, 'a>(
 }
 
 mod fast;
-mod format;
+pub(crate) mod format;
 mod source;
 mod stream;
 
 pub use crate::text::{escape_controls, for_message, MESSAGE_TEXT_MAX};
 pub use format::{
     basis_field, exemption_fields, fmt_money, fmt_pct, format_record, further_measures,
-    measure_columns, notes, output_record, refund_record, ColumnSet, Layout, RecordBuf,
-    ERROR_COLUMNS, NAMED_MEASURES, OUTPUT_COLUMNS, REFUND_COLUMNS, SELECTABLE_COLUMNS,
+    measure_columns, notes, output_record, reciprocal_reason, refund_record, ColumnSet, Layout,
+    RecordBuf, ERROR_COLUMNS, NAMED_MEASURES, OUTPUT_COLUMNS, REFUND_COLUMNS, SELECTABLE_COLUMNS,
 };
 pub use source::MAX_RECORD_BYTES;
 pub use stream::{
