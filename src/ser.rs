@@ -852,7 +852,13 @@ fn section232_field<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Section232
             Ok(None)
         }
         fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(Field)
+            // A boolean only where the format says what it holds (JSON, ...); a compact
+            // binary format holds the string that `Serialize` wrote.
+            if d.is_human_readable() {
+                d.deserialize_any(Field)
+            } else {
+                d.deserialize_str(Field)
+            }
         }
     }
     d.deserialize_option(Field)
