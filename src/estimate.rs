@@ -6,12 +6,17 @@ use rust_decimal::Decimal;
 use crate::kernel::{
     self, Amounts, Arrival, Exact, FeeTerms, MeasureTerms, MpfTerms, Reciprocal, Terms,
 };
+use crate::keyword::keyword_enum;
 use crate::measure::{Considered, Facts, Line, MeasureRow, Outcome, RateKind, Verdict};
 use crate::money::{self, fraction_to_pct, round_money};
 use crate::table::{
     ExemptEntry, FeeEntry, FeeKind, MpfExemptEntry, PartnerRate, RateEntry, RateStatus,
 };
 use crate::{Category, CountryCode, Date, Error, HtsCode, RateTable, TransportMode};
+
+// Defined in `kinds` with the crate's other keyword enums; also named here, where the batch's
+// fast path takes them from.
+pub(crate) use crate::kinds::{EntryType, Section232};
 
 /// Share of US content from which the reciprocal duty applies only to the non-US part
 /// (EO 14257 sec. 3(f)): 20%.
@@ -37,46 +42,6 @@ pub enum Goods {
     /// An exemption category standing in for a code (exempt when the table has exemptions
     /// of that category in force on the date).
     Category(Category),
-}
-
-/// The kind of Section 232 action the goods fall under. Every kind excludes the goods from
-/// the reciprocal duty, the Brazil and India duties and the Section 122 surcharge; only autos
-/// and auto parts are also excluded from the Canada and Mexico border-emergency duties (EO of
-/// 29 April 2025 on the stacking of tariffs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Section232 {
-    /// Autos and auto parts (Proclamation 10908).
-    Autos,
-    /// Steel and aluminum articles and derivatives.
-    SteelAluminum,
-    /// Copper (Proclamation 10962).
-    Copper,
-    /// Timber and lumber (Proclamation 10976).
-    Lumber,
-    /// Section 232 goods of a kind not given.
-    Unspecified,
-}
-
-impl Section232 {
-    /// The input keyword: `autos`, `steel_aluminum`, `copper`, `lumber`, `true`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Section232::Autos => "autos",
-            Section232::SteelAluminum => "steel_aluminum",
-            Section232::Copper => "copper",
-            Section232::Lumber => "lumber",
-            Section232::Unspecified => "true",
-        }
-    }
-}
-
-/// Formal or informal entry. Only formal entries pay the ad valorem MPF.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntryType {
-    /// A formal entry (required above $2,500).
-    Formal,
-    /// An informal entry ($2,500 or less).
-    Informal,
 }
 
 /// One shipment to price. Build it with [`Shipment::new`] and the setters.
@@ -340,28 +305,32 @@ pub(crate) fn reciprocal_source<'a>(
     }
 }
 
-/// How a fee was arrived at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FeeOutcome {
-    /// Rate times base, within the limits.
-    AdValorem,
-    /// Raised to the fiscal year's minimum.
-    RaisedToMinimum,
-    /// Capped at the fiscal year's maximum.
-    CappedAtMaximum,
-    /// Informal entry: the ad valorem MPF does not apply, and the table has no flat fee for
-    /// informal entries (`MPF_INFORMAL`), so none is charged.
-    InformalEntry,
-    /// Informal entry: the flat fee of an informal entry filed electronically (class code
-    /// 311, the table's `MPF_INFORMAL` row).
-    Flat,
-    /// Exempt from the merchandise processing fee (19 U.S.C. 58c(b)): the goods' origin, or
-    /// their USMCA claim; [`FeeCharge::exemption`] is the row that says so.
-    Exempt,
-    /// Not an ocean shipment: no harbor maintenance fee.
-    NotOcean,
-    /// The transport mode was not given: no harbor maintenance fee charged.
-    ModeNotGiven,
+keyword_enum! {
+    /// How a fee was arrived at. Written as the keyword listed at
+    /// [`as_str`](FeeOutcome::as_str) (and, with the `serde` feature, serialized as it).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum FeeOutcome {
+        /// Rate times base, within the limits.
+        AdValorem = "ad_valorem",
+        /// Raised to the fiscal year's minimum.
+        RaisedToMinimum = "raised_to_minimum",
+        /// Capped at the fiscal year's maximum.
+        CappedAtMaximum = "capped_at_maximum",
+        /// Informal entry: the ad valorem MPF does not apply, and the table has no flat fee for
+        /// informal entries (`MPF_INFORMAL`), so none is charged.
+        InformalEntry = "informal_entry",
+        /// Informal entry: the flat fee of an informal entry filed electronically (class code
+        /// 311, the table's `MPF_INFORMAL` row).
+        Flat = "flat",
+        /// Exempt from the merchandise processing fee (19 U.S.C. 58c(b)): the goods' origin, or
+        /// their USMCA claim; [`FeeCharge::exemption`] is the row that says so.
+        Exempt = "exempt",
+        /// Not an ocean shipment: no harbor maintenance fee.
+        NotOcean = "not_ocean",
+        /// The transport mode was not given: no harbor maintenance fee charged.
+        ModeNotGiven = "mode_not_given",
+    }
+    what = "a fee outcome";
 }
 
 impl FeeOutcome {

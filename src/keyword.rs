@@ -21,7 +21,7 @@ use std::fmt;
 ///     }
 ///     what = "a transport mode";                 // for messages: "... is not a transport mode"
 ///     error: Error = |value: &str| Error::InvalidMode { value: value.to_string() };  // optional
-///     matching = crate::keyword::unicode_trimmed; // optional
+///     matching = crate::keyword::unicode_trimmed; // optional; `exact` for exact spellings
 /// }
 /// ```
 ///
@@ -32,7 +32,8 @@ use std::fmt;
 /// - `FromStr`: the first variant one of whose spellings `matching` says the text is, else
 ///   the error. Without an `error` clause the error is a [`KeywordError`] naming the value and
 ///   listing the keywords; the default `matching` is [`ascii_trimmed`] (any ASCII case, ASCII
-///   blanks around);
+///   blanks around), [`exact`] reads the spellings only as written (a keyword may then be
+///   empty: the text `""`);
 /// - with the `serde` feature, `Serialize` as the keyword and `Deserialize` through `FromStr`
 ///   (its error message is the serde error's), from a string.
 ///
@@ -76,8 +77,8 @@ macro_rules! keyword_enum {
             ];
 
             /// The keyword, which `Display` writes (and, with the `serde` feature, `Serialize`).
-            /// `FromStr` (and `Deserialize`) read it and the other spellings on its line, in any
-            /// ASCII case and in the other ways the type's documentation gives:
+            /// `FromStr` (and `Deserialize`) read it and the other spellings on its line, as the
+            /// type's documentation says (by default in any ASCII case, blanks around ignored):
             ///
             $(
                 #[doc = concat!("- `", $keyword, "`" $(, ", `", $alias, "`")*)]
@@ -152,6 +153,12 @@ pub(crate) fn ascii_trimmed(spelling: &str, text: &str) -> bool {
     spelling.eq_ignore_ascii_case(text.trim_ascii())
 }
 
+/// The spelling exactly as written: no case folding, no trimming (the keywords of a table
+/// format, read from fields already trimmed).
+pub(crate) fn exact(spelling: &str, text: &str) -> bool {
+    spelling == text
+}
+
 /// The spelling in any ASCII case, with any Unicode white space around it (`str::trim`).
 pub(crate) fn unicode_trimmed(spelling: &str, text: &str) -> bool {
     spelling.eq_ignore_ascii_case(text.trim())
@@ -177,8 +184,6 @@ impl KeywordError {
     }
 }
 
-// Read by the users of the crate once `KeywordError` is exported with `kinds`.
-#[allow(dead_code)]
 impl KeywordError {
     /// The text given.
     pub fn value(&self) -> &str {
@@ -293,6 +298,20 @@ mod tests {
     }
 
     keyword_enum! {
+        /// Exact spellings, one of them empty.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+        enum Level {
+            /// Not given.
+            #[default]
+            Unset = "",
+            /// High.
+            High = "high" | "HIGH",
+        }
+        what = "a level";
+        matching = exact;
+    }
+
+    keyword_enum! {
         /// With its own error and matching.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         enum Exact {
@@ -339,6 +358,23 @@ mod tests {
         // Input in messages is escaped.
         let e = "a\u{1b}[2J".parse::<Fruit>().err().map(|e| e.to_string());
         assert!(e.is_some_and(|e| !e.contains('\u{1b}')));
+    }
+
+    #[test]
+    fn exact_matching_and_an_empty_keyword() {
+        assert_eq!("".parse::<Level>(), Ok(Level::Unset));
+        assert_eq!("high".parse::<Level>(), Ok(Level::High));
+        assert_eq!("HIGH".parse::<Level>(), Ok(Level::High));
+        for text in ["High", " high", "high ", " ", "unset"] {
+            assert!(text.parse::<Level>().is_err(), "{text:?}");
+        }
+        assert_eq!(Level::ALL, [Level::Unset, Level::High]);
+        assert_eq!(Level::Unset.as_str(), "");
+        assert_eq!(Level::default().to_string(), "");
+        assert_eq!(
+            "x".parse::<Level>().err().map(|e| e.to_string()).as_deref(),
+            Some("\"x\" is not a level (, high)")
+        );
     }
 
     #[test]

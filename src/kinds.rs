@@ -1,15 +1,9 @@
 //! The keyword enums of a shipment, [`EntryType`] and [`Section232`], defined with
 //! [`keyword_enum!`](crate::keyword) so that their `as_str`, `Display`, `FromStr` and serde
 //! forms come from one list of keywords, and [`Section232::from_field`] for the `section232`
-//! field and flag, which also takes a yes or a no.
+//! field and flag, which also takes a yes or a no (what [`batch::parse_shipment`] reads).
 //!
-//! Not wired in yet: `estimate.rs` still defines the exported `EntryType` and `Section232`
-//! and `batch` parses them by hand. These copies keep their variants, derives, keywords and
-//! every spelling `batch::parse_shipment` accepts, so that they can replace them (the
-//! module's items are `pub` for a `pub use kinds::{EntryType, Section232}` then).
-
-// Until the estimate and batch code use these instead of their own.
-#![allow(dead_code)]
+//! [`batch::parse_shipment`]: crate::batch::parse_shipment
 
 use crate::keyword::{self, keyword_enum, KeywordError};
 
@@ -95,7 +89,8 @@ impl Section232 {
 mod tests {
     use super::*;
 
-    /// `batch::parse_shipment`'s reading of a trimmed `section232` field today.
+    /// How `batch::parse_shipment` read a trimmed `section232` field by hand before it used
+    /// [`Section232::from_field`]: every spelling it took is still taken, the same way.
     fn batch_section232(t: &str) -> Result<Option<Section232>, ()> {
         let is = |names: &[&str]| names.iter().any(|n| t.eq_ignore_ascii_case(n));
         if is(&["true", "yes", "y", "1"]) {
@@ -115,7 +110,8 @@ mod tests {
         }
     }
 
-    /// `batch::parse_shipment`'s reading of a trimmed `entry_type` field today.
+    /// How `batch::parse_shipment` read a trimmed `entry_type` field by hand before it used
+    /// `EntryType::from_str`.
     fn batch_entry_type(t: &str) -> Result<EntryType, ()> {
         if t.eq_ignore_ascii_case("formal") {
             Ok(EntryType::Formal)
@@ -128,7 +124,7 @@ mod tests {
 
     #[test]
     fn keywords_are_those_of_estimate() {
-        // `estimate::Section232::as_str`, in its order.
+        // The keywords `estimate.rs` wrote before these enums replaced its own, in order.
         let keywords: Vec<&str> = Section232::ALL.iter().map(|k| k.as_str()).collect();
         assert_eq!(
             keywords,

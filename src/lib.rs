@@ -51,11 +51,45 @@
 //! ## The `serde` feature
 //!
 //! With `serde` (switched on by the default `cli` feature), [`CountryCode`], [`HtsCode`],
-//! [`Date`], [`Category`] and [`TransportMode`] implement `Serialize` and `Deserialize` as
-//! the text their `Display` writes (`"CN"`, `"2709.00.20"`, `"2025-04-09"`,
+//! [`Date`] and the keyword enums ([`Category`], [`TransportMode`], [`EntryType`],
+//! [`Section232`], [`FeeOutcome`], the measures' [`RateKind`](measure::RateKind),
+//! [`Base`](measure::Base) and [`Confidence`](measure::Confidence)) implement `Serialize` and
+//! `Deserialize` as the text their `Display` writes (`"CN"`, `"2709.00.20"`, `"2025-04-09"`,
 //! `"critical_minerals"`, `"ocean"`) and read it through their `FromStr`, with its validation
 //! and its error message; a `Decimal` is a string both ways (rust_decimal's `serde-str`),
-//! never a float. A build with `default-features = false` leaves the `serde` crate out.
+//! never a float.
+//!
+//! The inputs [`Shipment`], [`BasketLine`] and [`Goods`] are read and written by field name
+//! (unknown fields refused; a shipment needs only `origin` and `customs_value`). The results
+//! are written: [`LandedCost`] and its parts ([`Charge`], [`ReciprocalDuty`], [`Exemption`],
+//! [`FeeCharge`], [`MeasureDuty`], [`PartnerRate`], [`RateStatus`], [`Partner`]), the table's
+//! rows they name ([`RateEntry`], [`ExemptEntry`], [`FeeEntry`], [`MpfExemptEntry`],
+//! [`MeasureRow`], in the table's column names), [`BasketReport`], [`Basket`],
+//! [`CategoryTotal`], [`TradeFormula`], [`BatchSummary`](batch::BatchSummary) and the
+//! measures' trace ([`Considered`](measure::Considered)). Money is a string with two
+//! decimals (`"1900.00"`), a rate or share a string without trailing zeros (`"16.5"`,
+//! `"0.92"`): no amount is a JSON number. Facts a reader needs are written with the result (a
+//! duty's `source`, the reciprocal duty's `basis` and `reason`, a measure's `exclusion`).
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # #[cfg(feature = "serde")] {
+//! use tariffs::{RateTable, Shipment};
+//!
+//! let s: Shipment = serde_json::from_str(
+//!     r#"{"origin": "VN", "customs_value": "10000", "goods": {"hts": "6109.10.00"},
+//!         "mfn_pct": "16.5", "mode": "ocean", "entry_date": "2025-04-09"}"#,
+//! )?;
+//! let cost = serde_json::to_value(RateTable::bundled().landed_cost(&s)?)?;
+//! assert_eq!(cost["reciprocal"]["rate_pct"], "46");
+//! assert_eq!(cost["reciprocal"]["amount"], "4600.00");
+//! assert_eq!(cost["landed_cost"], "16297.14");
+//! # }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A build with `default-features = false` leaves the `serde` crate out.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -76,6 +110,8 @@ mod load;
 pub mod measure;
 pub mod money;
 mod records;
+#[cfg(feature = "serde")]
+mod ser;
 mod table;
 mod text;
 
@@ -84,12 +120,14 @@ pub use country::CountryCode;
 pub use date::Date;
 pub use error::{Error, LoadError, LoadErrorKind};
 pub use estimate::{
-    Basket, BasketLine, BasketReport, CategoryTotal, Charge, EntryType, Exemption, FeeCharge,
-    FeeOutcome, Goods, LandedCost, MeasureDuty, ReciprocalDuty, Section232, Shipment,
-    INFORMAL_ENTRY_LIMIT, US_CONTENT_THRESHOLD,
+    Basket, BasketLine, BasketReport, CategoryTotal, Charge, Exemption, FeeCharge, FeeOutcome,
+    Goods, LandedCost, MeasureDuty, ReciprocalDuty, Shipment, INFORMAL_ENTRY_LIMIT,
+    US_CONTENT_THRESHOLD,
 };
 pub use formula::{rate_from_trade, TradeFormula, FLOOR_PCT};
 pub use hts::HtsCode;
+pub use keyword::KeywordError;
+pub use kinds::{EntryType, Section232};
 pub use load::COLUMNS as TABLE_COLUMNS;
 pub use measure::{Facts, MeasureRow, Measures, Transit};
 pub use table::{

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::error::LoadErrorKind;
+use crate::keyword::{self, keyword_enum};
 use crate::records::Records;
 use crate::table::in_period;
 use crate::{CountryCode, Date, HtsCode, LoadError};
@@ -79,99 +80,69 @@ const GROUPS: [(&str, &[&str]); 2] = [
     ("col2", &["CU", "KP", "RU", "BY"]),
 ];
 
-/// How a measure's rate works (the `rate_kind` column).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RateKind {
-    /// Duty = rate x base, on top of the Column 1 duty.
-    Additional,
-    /// The all-in duty is at least the rate: duty = max(0, rate - Column 1 rate) x base.
-    TotalFloor,
-    /// A deal rate replacing a higher default: duty = max(0, rate - Column 1 rate) x base.
-    TotalCap,
-    /// Replaces the default rate of the same measure for these goods and facts (0: exempt).
-    InLieu,
-    /// An amount per unit (`rate_unit`).
-    Specific,
-    /// An import ban.
-    Prohibited,
+keyword_enum! {
+    /// How a measure's rate works (the `rate_kind` column). Read and written as the format's
+    /// keywords, exactly (no other case, no blanks around).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum RateKind {
+        /// Duty = rate x base, on top of the Column 1 duty.
+        Additional = "additional",
+        /// The all-in duty is at least the rate: duty = max(0, rate - Column 1 rate) x base.
+        TotalFloor = "total_floor",
+        /// A deal rate replacing a higher default: duty = max(0, rate - Column 1 rate) x base.
+        TotalCap = "total_cap",
+        /// Replaces the default rate of the same measure for these goods and facts (0: exempt).
+        InLieu = "in_lieu",
+        /// An amount per unit (`rate_unit`).
+        Specific = "specific",
+        /// An import ban.
+        Prohibited = "prohibited",
+    }
+    what = "a rate kind";
+    matching = keyword::exact;
 }
 
-/// The value a measure's rate applies to (the `base` column).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Base {
-    /// The customs value.
-    FullValue,
-    /// The value of the steel, aluminum or copper content.
-    MetalContent,
-    /// The customs value less US-made content.
-    NonUsContent,
-    /// A minimum import price.
-    MinImportPrice,
-    /// No base (prohibited rows).
-    None,
+keyword_enum! {
+    /// The value a measure's rate applies to (the `base` column). Read and written as the
+    /// format's keywords, exactly.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum Base {
+        /// The customs value.
+        FullValue = "full_value",
+        /// The value of the steel, aluminum or copper content.
+        MetalContent = "metal_content",
+        /// The customs value less US-made content.
+        NonUsContent = "non_us_content",
+        /// A minimum import price.
+        MinImportPrice = "min_import_price",
+        /// No base (prohibited rows).
+        None = "none",
+    }
+    what = "a measure base";
+    matching = keyword::exact;
 }
 
-macro_rules! keywords {
-    ($ty:ident { $($variant:ident => $kw:literal),* $(,)? }) => {
-        impl $ty {
-            /// Every value, in the order of the format's documentation.
-            pub const ALL: &'static [$ty] = &[$($ty::$variant),*];
-            /// The keyword of the table format.
-            pub fn as_str(self) -> &'static str {
-                match self { $($ty::$variant => $kw),* }
-            }
-            fn parse(s: &str) -> Option<$ty> {
-                $ty::ALL.iter().copied().find(|v| v.as_str() == s)
-            }
-        }
-        impl std::fmt::Display for $ty {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
+keyword_enum! {
+    /// How sure the sources are of a row (the `confidence` column). Read and written as the
+    /// format's keywords, exactly; not stated is the empty field.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    #[non_exhaustive]
+    pub enum Confidence {
+        /// Not stated (the empty keyword).
+        #[default]
+        Unstated = "",
+        /// Two or more independent sources agree.
+        Verified = "verified",
+        /// One source.
+        Single = "single",
+        /// Sources disagree; the note says which reading was taken.
+        Conflict = "conflict",
+    }
+    what = "a confidence";
+    matching = keyword::exact;
 }
-
-keywords!(RateKind {
-    Additional => "additional",
-    TotalFloor => "total_floor",
-    TotalCap => "total_cap",
-    InLieu => "in_lieu",
-    Specific => "specific",
-    Prohibited => "prohibited",
-});
-
-keywords!(Base {
-    FullValue => "full_value",
-    MetalContent => "metal_content",
-    NonUsContent => "non_us_content",
-    MinImportPrice => "min_import_price",
-    None => "none",
-});
-
-/// How sure the sources are of a row (the `confidence` column).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum Confidence {
-    /// Not stated.
-    #[default]
-    Unstated,
-    /// Two or more independent sources agree.
-    Verified,
-    /// One source.
-    Single,
-    /// Sources disagree; the note says which reading was taken.
-    Conflict,
-}
-
-keywords!(Confidence {
-    Unstated => "",
-    Verified => "verified",
-    Single => "single",
-    Conflict => "conflict",
-});
 
 /// An in-transit exception carried by a row: goods loaded (on the vessel) before
 /// `loaded_before` and entered before `entered_before` (no deadline when `None`) keep the
@@ -765,19 +736,9 @@ impl Measures {
             };
             let except = refs(3, get(3))?;
             let condition: Box<[Box<str>]> = parse_tokens(get(4)).map_err(|e| err(4, e))?.into();
-            let kind = RateKind::parse(get(6)).ok_or_else(|| {
-                err(
-                    6,
-                    format!(
-                        "one of {}",
-                        RateKind::ALL
-                            .iter()
-                            .map(|k| k.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                )
-            })?;
+            let kind = get(6)
+                .parse::<RateKind>()
+                .map_err(|_| err(6, format!("one of {}", RateKind::KEYWORDS.join(", "))))?;
             let rate_pct = match get(5) {
                 "" => None,
                 v => {
@@ -796,19 +757,9 @@ impl Measures {
             if !unit.is_empty() && kind != RateKind::Specific {
                 return Err(err(7, "only for specific rates".into()));
             }
-            let base = Base::parse(get(8)).ok_or_else(|| {
-                err(
-                    8,
-                    format!(
-                        "one of {}",
-                        Base::ALL
-                            .iter()
-                            .map(|k| k.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                )
-            })?;
+            let base = get(8)
+                .parse::<Base>()
+                .map_err(|_| err(8, format!("one of {}", Base::KEYWORDS.join(", "))))?;
             let hts = |c: usize| -> Result<Option<HtsCode>, LoadError> {
                 match get(c) {
                     "" => Ok(None),
@@ -854,8 +805,9 @@ impl Measures {
             if get(16).is_empty() {
                 return Err(err(16, "every row carries its legal source".into()));
             }
-            let confidence = Confidence::parse(get(18))
-                .ok_or_else(|| err(18, "verified, single, conflict or empty".into()))?;
+            let confidence = get(18)
+                .parse::<Confidence>()
+                .map_err(|_| err(18, "verified, single, conflict or empty".into()))?;
             let measure = match self.names.iter().position(|n| &**n == name) {
                 Some(i) => i,
                 None => {
@@ -1335,5 +1287,67 @@ impl ScopeList {
             list.countries = Some(countries);
         }
         Ok(list)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The format's keywords are read exactly as written, the empty confidence included, and
+    /// the table's messages list them.
+    #[test]
+    fn keywords_of_the_format() {
+        assert_eq!(
+            RateKind::ALL.map(RateKind::as_str),
+            [
+                "additional",
+                "total_floor",
+                "total_cap",
+                "in_lieu",
+                "specific",
+                "prohibited"
+            ]
+        );
+        for k in RateKind::ALL {
+            assert_eq!(k.as_str().parse::<RateKind>(), Ok(k));
+            assert!(k.as_str().to_uppercase().parse::<RateKind>().is_err());
+        }
+        for b in Base::ALL {
+            assert_eq!(b.to_string().parse::<Base>(), Ok(b));
+            assert!(format!(" {b}").parse::<Base>().is_err());
+        }
+        assert_eq!("".parse::<Confidence>(), Ok(Confidence::Unstated));
+        assert_eq!(Confidence::default().as_str(), "");
+        assert_eq!("single".parse::<Confidence>(), Ok(Confidence::Single));
+        assert!("Single".parse::<Confidence>().is_err());
+
+        let table = |kind: &str, base: &str, confidence: &str| {
+            let text = format!(
+                "measure,origin,scope,rate_pct,rate_kind,base,effective_from,source,confidence\n\
+                 m,CN,all,10,{kind},{base},2025-01-01,src,{confidence}\n"
+            );
+            Measures::new()
+                .parse("m.csv", &text, &mut |_| Ok(None))
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(table("additional", "full_value", ""), Ok(()));
+        assert_eq!(table("in_lieu", "non_us_content", "verified"), Ok(()));
+        let e = table("Additional", "full_value", "")
+            .err()
+            .unwrap_or_default();
+        assert!(
+            e.contains("one of additional, total_floor, total_cap, in_lieu, specific, prohibited"),
+            "{e}"
+        );
+        let e = table("additional", "value", "").err().unwrap_or_default();
+        assert!(
+            e.contains("one of full_value, metal_content, non_us_content, min_import_price, none"),
+            "{e}"
+        );
+        let e = table("additional", "full_value", "sure")
+            .err()
+            .unwrap_or_default();
+        assert!(e.contains("verified, single, conflict or empty"), "{e}");
     }
 }

@@ -798,6 +798,19 @@ impl PartnerRate<'_> {
     }
 }
 
+impl<'a> PartnerRate<'a> {
+    /// The legal source of the partner's treatment on the date: that of the row the rate is
+    /// taken from, or of the row saying the partner is not subject; empty when no rate is in
+    /// force.
+    pub fn source(&self) -> &'a str {
+        match self.status {
+            RateStatus::Applies { rate_entry, .. } => rate_entry.source(),
+            RateStatus::NotSubject { entry } => entry.source(),
+            RateStatus::NotInForce { .. } => "",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct PartnerRows {
     code: Option<CountryCode>,

@@ -2,7 +2,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::estimate::{Exemption, LandedCost};
+use crate::estimate::{Exemption, LandedCost, ReciprocalDuty};
 use crate::table::RateStatus;
 use crate::{money, Date, RateTable, Shipment};
 
@@ -985,7 +985,7 @@ pub fn basis_field(c: &LandedCost<'_>) -> &'static str {
 }
 
 /// The basis column of a rate status.
-pub(super) fn basis_of(status: RateStatus<'_>) -> &'static str {
+pub(crate) fn basis_of(status: RateStatus<'_>) -> &'static str {
     match status {
         RateStatus::Applies {
             entry, rate_entry, ..
@@ -1002,7 +1002,7 @@ pub(super) fn basis_of(status: RateStatus<'_>) -> &'static str {
 }
 
 /// The exemption's short name, code and category, without allocating.
-pub(super) fn exemption_parts(
+pub(crate) fn exemption_parts(
     e: Option<Exemption<'_>>,
 ) -> (
     &'static str,
@@ -1194,6 +1194,85 @@ const READINGS: &[(&str, Date, Date, &str)] = &[
         "collected after the Supreme Court's ruling of 2026-02-20 until CBP stopped on 2026-02-24 (CSMS 67834313): refundable",
     ),
 ];
+
+/// Why the reciprocal duty is what it is, in words: the rate and its basis, or the
+/// exemption; then the in-transit rule and the US content where they applied (the estimate's
+/// reason, in its text and its JSON).
+///
+/// ```
+/// use rust_decimal::Decimal;
+/// use tariffs::{batch::reciprocal_reason, RateTable, Shipment};
+/// let s = Shipment::new("KZ".parse()?, Decimal::from(1000)).entry_date("2025-04-09".parse()?);
+/// let c = RateTable::bundled().landed_cost(&s)?;
+/// assert_eq!(reciprocal_reason(&c.reciprocal), "27% Annex I, in force from 2025-04-09");
+/// # Ok::<(), tariffs::Error>(())
+/// ```
+pub fn reciprocal_reason(r: &ReciprocalDuty<'_>) -> String {
+    let date = r.partner_rate.date;
+    let mut s = match (r.exemption, r.partner_rate.status) {
+        (
+            None,
+            RateStatus::Applies {
+                rate_pct,
+                entry,
+                rate_entry,
+                ..
+            },
+        ) => {
+            let via = if entry.rate_of().is_some() {
+                format!(" (the rate of {})", rate_entry.name())
+            } else {
+                String::new()
+            };
+            format!(
+                "{}% {}{via}, in force from {}",
+                fmt_pct(rate_pct),
+                rate_entry.basis().label(),
+                rate_entry.effective_from()
+            )
+        }
+        (Some(Exemption::AnnexII(row)), _) => format!(
+            "exempt: {} line {} ({}): {}",
+            if row.basis() == crate::ExemptBasis::Memo {
+                "11 April memorandum"
+            } else {
+                "Annex II"
+            },
+            row.code(),
+            row.category(),
+            row.description()
+        ),
+        (Some(Exemption::Category(cat)), _) => format!("exempt: declared category {cat}"),
+        (Some(Exemption::NotSubject(row)), _) => format!("not subject: {}", row.note()),
+        (Some(Exemption::InTransit(row)), _) => format!(
+            "in transit: loaded before {} and entered before the deadline; no duty was in force \
+             on the loading date",
+            row.transit()
+                .loaded_before
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+        ),
+        (Some(Exemption::Section232), _) => {
+            "excluded: Section 232 goods pay the Section 232 duties instead".to_string()
+        }
+        (Some(Exemption::NotInForce { first_from }), _) => match first_from {
+            Some(d) => format!("no reciprocal rate in force on {date} (first effective {d})"),
+            None => format!("no reciprocal rate in force on {date}"),
+        },
+        (None, _) => String::new(),
+    };
+    if let (Some(superseded), None) = (r.partner_rate.in_transit, r.exemption) {
+        s.push_str(&format!(
+            "; in transit: the rate in force on the loading date, not the {}% from {}",
+            superseded.rate_pct().map(fmt_pct).unwrap_or_default(),
+            superseded.effective_from()
+        ));
+    }
+    if r.us_content_excluded {
+        s.push_str("; US content of 20% or more left out of the base (EO 14257 sec. 3(f))");
+    }
+    s
+}
 
 /// Short notes on how an entry was treated: the in-transit rule, floors, transshipment,
 /// program exclusions, and the readings the tool takes where the sources leave gaps.

@@ -7,10 +7,9 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use crate::estimate::{EntryType, LandedCost, Section232};
 use crate::{
-    money, BasketLine, Category, CountryCode, Date, Error, Goods, HtsCode, RateTable, Shipment,
-    TransportMode,
+    money, BasketLine, Category, CountryCode, Date, EntryType, Error, Goods, HtsCode, LandedCost,
+    RateTable, Section232, Shipment, TransportMode,
 };
 
 /// An input field of a shipment: a CSV column or a command-line flag of the same name.
@@ -38,7 +37,8 @@ pub enum Field {
     Date,
     /// `us_content`: share of US content, 0 to 1 (or a percentage with `%`).
     UsContent,
-    /// `section232`: true/false, yes/no, 1/0.
+    /// `section232`: true/false, yes/no, y/n, 1/0, or a kind (autos, steel, aluminum, copper,
+    /// lumber, ...; see [`Section232::from_field`]).
     Section232,
     /// `entry_type`: formal or informal.
     EntryType,
@@ -284,37 +284,12 @@ pub fn parse_shipment<'a>(
 
 /// A non-empty `section232` field: a yes/no, or a kind (`None`: no).
 pub(super) fn section232_field(t: &str) -> Result<Option<Section232>, FieldError> {
-    let t = t.trim_ascii();
-    let is = |names: &[&str]| names.iter().any(|n| t.eq_ignore_ascii_case(n));
-    if let Some(yes) = yes_no(t.as_bytes()) {
-        Ok(yes.then_some(Section232::Unspecified))
-    } else if is(&["autos", "auto", "auto_parts"]) {
-        Ok(Some(Section232::Autos))
-    } else if is(&["steel", "aluminum", "aluminium", "steel_aluminum", "metals"]) {
-        Ok(Some(Section232::SteelAluminum))
-    } else if is(&["copper"]) {
-        Ok(Some(Section232::Copper))
-    } else if is(&["lumber", "timber"]) {
-        Ok(Some(Section232::Lumber))
-    } else {
-        Err(field_err(
-            Field::Section232,
-            t,
-            "not true/false, yes/no, 1/0 or a kind (autos, steel, aluminum, copper, lumber)",
-        ))
-    }
+    Section232::from_field(t).map_err(|e| field_err(Field::Section232, t, e))
 }
 
 /// A non-empty `entry_type` field.
 pub(super) fn entry_type_field(t: &str) -> Result<EntryType, FieldError> {
-    let t = t.trim_ascii();
-    if t.eq_ignore_ascii_case("formal") {
-        Ok(EntryType::Formal)
-    } else if t.eq_ignore_ascii_case("informal") {
-        Ok(EntryType::Informal)
-    } else {
-        Err(field_err(Field::EntryType, t, "not formal or informal"))
-    }
+    EntryType::from_str(t).map_err(|e| field_err(Field::EntryType, t, e))
 }
 
 /// The goods of named fields: an HTS code, a category, or neither.
@@ -469,15 +444,15 @@ pub fn price_fields<'t, 'a>(
 }
 
 mod fast;
-mod format;
+pub(crate) mod format;
 mod source;
 mod stream;
 
 pub use crate::text::{escape_controls, for_message, MESSAGE_TEXT_MAX};
 pub use format::{
     basis_field, exemption_fields, fmt_money, fmt_pct, format_record, further_measures,
-    measure_columns, notes, output_record, refund_record, ColumnSet, Layout, RecordBuf,
-    ERROR_COLUMNS, NAMED_MEASURES, OUTPUT_COLUMNS, REFUND_COLUMNS, SELECTABLE_COLUMNS,
+    measure_columns, notes, output_record, reciprocal_reason, refund_record, ColumnSet, Layout,
+    RecordBuf, ERROR_COLUMNS, NAMED_MEASURES, OUTPUT_COLUMNS, REFUND_COLUMNS, SELECTABLE_COLUMNS,
 };
 pub use source::MAX_RECORD_BYTES;
 pub use stream::{
@@ -505,6 +480,57 @@ mod tests {
             i64::try_from(d.mantissa() * 10i128.pow(scale - d.scale())).ok()?,
             scale,
         ))
+    }
+
+    /// The `section232` and `entry_type` fields are read by the keyword enums: their
+    /// spellings, in any case, and their messages.
+    #[test]
+    fn section232_and_entry_type_fields() {
+        let t = RateTable::bundled();
+        let read = |section232: &str, entry_type: &str| {
+            parse_shipment(t, |f| match f {
+                Field::Origin => "CN",
+                Field::Value => "100",
+                Field::Section232 => section232,
+                Field::EntryType => entry_type,
+                _ => "",
+            })
+        };
+        for (text, kind) in [
+            ("", None),
+            ("no", None),
+            (" N ", None),
+            ("0", None),
+            ("Yes", Some(Section232::Unspecified)),
+            ("1", Some(Section232::Unspecified)),
+            ("Timber", Some(Section232::Lumber)),
+            ("aluminium", Some(Section232::SteelAluminum)),
+            ("AUTO_PARTS", Some(Section232::Autos)),
+        ] {
+            assert_eq!(read(text, "").map(|s| s.section232), Ok(kind), "{text:?}");
+        }
+        for (text, entry) in [
+            ("", None),
+            ("INFORMAL", Some(EntryType::Informal)),
+            (" formal", Some(EntryType::Formal)),
+        ] {
+            assert_eq!(read("", text).map(|s| s.entry_type), Ok(entry), "{text:?}");
+        }
+        let e = read("tin", "").err();
+        assert_eq!(e.as_ref().map(|e| e.field), Some(Field::Section232));
+        assert_eq!(
+            e.map(|e| e.reason).as_deref(),
+            Some(
+                "\"tin\" is not a Section 232 kind or a yes/no (autos, steel_aluminum, copper, \
+                 lumber, true, false)"
+            )
+        );
+        let e = read("", "informel").err();
+        assert_eq!(e.as_ref().map(|e| e.field), Some(Field::EntryType));
+        assert_eq!(
+            e.map(|e| e.reason).as_deref(),
+            Some("\"informel\" is not an entry type (formal, informal)")
+        );
     }
 
     proptest! {

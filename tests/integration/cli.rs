@@ -432,6 +432,31 @@ fn rates_round_trip_as_a_table() {
     assert_eq!(rows.len(), 2, "baseline and Annex I rows");
     assert_eq!(rows[1]["rate_pct"], "27");
     assert_eq!(rows[1]["effective_from"], "2025-04-09");
+    let j = json(&run(&[
+        "rates",
+        "--kind",
+        "all",
+        "--schedule",
+        "enacted",
+        "--format",
+        "json",
+    ]));
+    let kinds: std::collections::BTreeSet<&str> = j
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|r| r["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        ["exempt", "fee", "measure", "mpf_exempt", "rate"]
+    );
+    let measure = j
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["kind"] == "measure"))
+        .expect("a measure row");
+    assert_eq!(measure["measure"], "ieepa_fentanyl");
+    assert!(measure["rate_kind"].is_string() && measure["line"].is_u64());
     let o = run(&["rates", "--hts", "2709", "--format", "csv"]);
     assert_eq!(csv_rows(&stdout(&o)).len(), 2, "the two crude oil lines");
 }
@@ -769,4 +794,56 @@ fn global_flags_and_inline_values() {
         "{}",
         stderr(&o)
     );
+}
+
+/// The JSON of `estimate --json` and `rates --format json` is the library's serde forms: the
+/// landed cost after the origin, goods and mode, with the trace and the notes; each table row
+/// after its kind.
+#[cfg(feature = "serde")]
+#[test]
+fn json_is_the_librarys_serde_form() {
+    let j = json(&run(&[
+        "estimate",
+        "--schedule",
+        "enacted",
+        "--origin",
+        "CN",
+        "--value",
+        "100",
+        "--hts",
+        "8471.30.01",
+        "--mode",
+        "ocean",
+        "--date",
+        "2025-04-10",
+        "--json",
+    ]));
+    let shipment = tariffs::Shipment::new("CN".parse().expect("code"), 100.into())
+        .hts("8471.30.01".parse().expect("hts"))
+        .mode(tariffs::TransportMode::Ocean)
+        .entry_date("2025-04-10".parse().expect("date"));
+    let table = tariffs::RateTable::enacted();
+    let cost = table.landed_cost(&shipment).expect("prices");
+    let mut expected = serde_json::to_value(&cost).expect("serializes");
+    expected["origin"] = serde_json::to_value(cost.reciprocal.partner_rate.partner).expect("ok");
+    expected["hts"] = "8471.30.01".into();
+    expected["category"] = Value::Null;
+    expected["mode"] = "ocean".into();
+    expected["considered"] =
+        serde_json::to_value(table.explain(&shipment).expect("explains")).expect("ok");
+    expected["notes"] = tariffs::batch::notes(&shipment, &cost).into();
+    assert_eq!(j, expected);
+
+    let j = json(&run(&["rates", "--partner", "KZ", "--format", "json"]));
+    let rows = j.as_array().expect("array");
+    let entries: Vec<_> = tariffs::RateTable::bundled()
+        .rates()
+        .filter(|r| r.code() == Some("KZ".parse().expect("code")))
+        .collect();
+    assert_eq!(rows.len(), entries.len());
+    for (row, entry) in rows.iter().zip(entries) {
+        let mut expected = serde_json::to_value(entry).expect("serializes");
+        expected["kind"] = "rate".into();
+        assert_eq!(row, &expected);
+    }
 }

@@ -4,13 +4,15 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use rust_decimal::Decimal;
+use serde::Serialize;
 use tariffs::batch::{
-    self, exemption_fields, fmt_money, fmt_pct, price_csv_threaded, price_fields, BatchError,
-    BatchObserver, BatchSummary, ColumnSet, Field, Layout, RowError, ERROR_COLUMNS,
+    self, fmt_money, fmt_pct, price_csv_threaded, price_fields, BatchError, BatchObserver,
+    BatchSummary, ColumnSet, Field, Layout, RowError, ERROR_COLUMNS,
 };
+use tariffs::measure::Considered;
 use tariffs::{
-    BasketReport, CountryCode, Date, Exemption, FeeOutcome, Goods, HtsCode, LandedCost, RateStatus,
-    Schedule, TransportMode,
+    BasketReport, Category, CountryCode, Date, FeeOutcome, Goods, HtsCode, LandedCost, Partner,
+    RateStatus, Schedule, TransportMode,
 };
 
 use crate::args::{
@@ -18,7 +20,6 @@ use crate::args::{
     RefundsArgs, RowKind, RunArgs,
 };
 use crate::io::{open_input, refuse_same_files, stderr_is_terminal, Output, Stream};
-use crate::json::Json;
 use crate::{load_table, say, Fail};
 
 /// Writes text to standard output; a closed pipe is an input/output failure, not a panic.
@@ -61,7 +62,7 @@ pub fn estimate(args: &EstimateArgs, global: &Global) -> Result<u8, Fail> {
                 let explained = table
                     .explain(&shipment)
                     .map_err(|e| Fail::Input(e.to_string()))?;
-                estimate_json(&shipment, &cost, &explained)
+                estimate_json(&shipment, &cost, &explained)?
             } else {
                 estimate_text(&shipment, &cost)
             };
@@ -93,74 +94,6 @@ fn mode_label(m: Option<TransportMode>) -> String {
         .unwrap_or_else(|| "mode not given".into())
 }
 
-fn reciprocal_reason(c: &LandedCost<'_>) -> String {
-    let r = &c.reciprocal;
-    let mut s = match (r.exemption, r.partner_rate.status) {
-        (
-            None,
-            RateStatus::Applies {
-                rate_pct,
-                entry,
-                rate_entry,
-                ..
-            },
-        ) => {
-            let via = if entry.rate_of().is_some() {
-                format!(" (the rate of {})", rate_entry.name())
-            } else {
-                String::new()
-            };
-            format!(
-                "{}% {}{via}, in force from {}",
-                fmt_pct(rate_pct),
-                rate_entry.basis().label(),
-                rate_entry.effective_from()
-            )
-        }
-        (Some(Exemption::AnnexII(row)), _) => format!(
-            "exempt: {} line {} ({}): {}",
-            if row.basis() == tariffs::ExemptBasis::Memo {
-                "11 April memorandum"
-            } else {
-                "Annex II"
-            },
-            row.code(),
-            row.category(),
-            row.description()
-        ),
-        (Some(Exemption::Category(cat)), _) => format!("exempt: declared category {cat}"),
-        (Some(Exemption::NotSubject(row)), _) => {
-            format!("not subject: {}", row.note())
-        }
-                (Some(Exemption::InTransit(row)), _) => format!(
-            "in transit: loaded before {} and entered before the deadline; no duty was in force on the loading date",
-            row.transit().loaded_before.map(|d| d.to_string()).unwrap_or_default()
-        ),
-        (Some(Exemption::Section232), _) => {
-            "excluded: Section 232 goods pay the Section 232 duties instead".to_string()
-        }
-        (Some(Exemption::NotInForce { first_from }), _) => match first_from {
-            Some(d) => format!(
-                "no reciprocal rate in force on {} (first effective {d})",
-                c.date
-            ),
-            None => format!("no reciprocal rate in force on {}", c.date),
-        },
-        (None, _) => String::new(),
-    };
-    if let (Some(superseded), None) = (r.partner_rate.in_transit, r.exemption) {
-        s.push_str(&format!(
-            "; in transit: the rate in force on the loading date, not the {}% from {}",
-            superseded.rate_pct().map(fmt_pct).unwrap_or_default(),
-            superseded.effective_from()
-        ));
-    }
-    if r.us_content_excluded {
-        s.push_str("; US content of 20% or more left out of the base (EO 14257 sec. 3(f))");
-    }
-    s
-}
-
 fn fee_note(fee: &tariffs::FeeCharge<'_>) -> String {
     let fy = fee.entry.map(|e| e.name()).unwrap_or("");
     let mut note = match fee.outcome {
@@ -183,19 +116,6 @@ fn fee_note(fee: &tariffs::FeeCharge<'_>) -> String {
         note.push_str(carried);
     }
     note
-}
-
-fn fee_outcome_name(o: FeeOutcome) -> &'static str {
-    match o {
-        FeeOutcome::AdValorem => "ad_valorem",
-        FeeOutcome::RaisedToMinimum => "raised_to_minimum",
-        FeeOutcome::CappedAtMaximum => "capped_at_maximum",
-        FeeOutcome::InformalEntry => "informal_entry",
-        FeeOutcome::Flat => "flat",
-        FeeOutcome::Exempt => "exempt",
-        FeeOutcome::NotOcean => "not_ocean",
-        FeeOutcome::ModeNotGiven => "mode_not_given",
-    }
 }
 
 fn estimate_text(s: &tariffs::Shipment, c: &LandedCost<'_>) -> String {
@@ -240,7 +160,7 @@ fn estimate_text(s: &tariffs::Shipment, c: &LandedCost<'_>) -> String {
         &format!("{}%", fmt_pct(c.reciprocal.charge.rate_pct)),
         Some(c.reciprocal.charge.base),
         c.reciprocal.charge.amount,
-        &reciprocal_reason(c),
+        &batch::reciprocal_reason(&c.reciprocal),
     );
     for d in &c.measures {
         let note = match d.exclusion() {
@@ -320,110 +240,44 @@ fn estimate_text(s: &tariffs::Shipment, c: &LandedCost<'_>) -> String {
     t
 }
 
-fn charge_json(j: &mut Json, key: &str, ch: &tariffs::Charge) {
-    j.object(key)
-        .str("rate_pct", &fmt_pct(ch.rate_pct))
-        .str("base", &fmt_money(ch.base))
-        .str("amount", &fmt_money(ch.amount));
+/// Compact JSON of a serde form; the library's forms fail only on a sum that overflows.
+fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, Fail> {
+    serde_json::to_string(value).map_err(|e| Fail::Input(format!("cannot write the JSON: {e}")))
 }
 
+/// `estimate --json`: the landed cost's serde form (see the README for its keys) after the
+/// origin, the goods and the mode, with the trace of the measures and the notes.
 fn estimate_json(
     s: &tariffs::Shipment,
     c: &LandedCost<'_>,
-    explained: &[tariffs::measure::Considered<'_>],
-) -> String {
-    let mut j = Json::new();
-    let p = c.reciprocal.partner_rate.partner;
-    j.begin_object();
-    j.object("origin")
-        .str("code", p.code().as_str())
-        .str("name", p.name())
-        .end_object();
-    j.str("date", &c.date.to_string());
-    match s.goods {
-        Goods::Hts(h) => j.str("hts", &h.to_string()),
-        _ => j.raw("hts", "null"),
-    };
-    match s.goods {
-        Goods::Category(cat) => j.str("category", cat.as_str()),
-        _ => j.raw("category", "null"),
-    };
-    j.opt("mode", s.mode.map(|m| m.as_str()).unwrap_or(""));
-    j.str("customs_value", &fmt_money(c.customs_value));
-    charge_json(&mut j, "mfn", &c.mfn);
-    j.end_object();
-    let (exemption, code, cat) = exemption_fields(c.reciprocal.exemption);
-    charge_json(&mut j, "reciprocal", &c.reciprocal.charge);
-    j.opt("basis", batch::basis_field(c))
-        .opt("exemption", exemption)
-        .opt("exempt_code", &code)
-        .opt("exempt_category", &cat)
-        .bool("us_content_excluded", c.reciprocal.us_content_excluded)
-        .str("reason", &reciprocal_reason(c))
-        .str("source", c.reciprocal.source());
-    j.end_object();
-    j.array("measures");
-    for d in &c.measures {
-        let condition = d
-            .entry
-            .map(|r| r.condition().collect::<Vec<_>>().join(";"))
-            .unwrap_or_default();
-        j.begin_object()
-            .str("measure", d.name)
-            .bool("ieepa", d.ieepa)
-            .str("rate_pct", &fmt_pct(d.charge.rate_pct))
-            .str("base", &fmt_money(d.charge.base))
-            .str("amount", &fmt_money(d.charge.amount))
-            .str("condition", &condition)
-            .str(
-                "heading",
-                &d.applied
-                    .and_then(|r| r.heading())
-                    .map(|h| h.to_string())
-                    .unwrap_or_default(),
-            )
-            .opt("exclusion", d.exclusion().as_deref().unwrap_or(""))
-            .bool("in_transit", d.in_transit)
-            .str("source", d.source())
-            .end_object();
+    explained: &[Considered<'_>],
+) -> Result<String, Fail> {
+    #[derive(Serialize)]
+    struct Estimate<'a> {
+        origin: Partner<'a>,
+        hts: Option<HtsCode>,
+        category: Option<Category>,
+        mode: Option<TransportMode>,
+        #[serde(flatten)]
+        cost: &'a LandedCost<'a>,
+        considered: &'a [Considered<'a>],
+        notes: String,
     }
-    j.end_array();
-    j.array("considered");
-    for c in explained {
-        let (file, line) = c.row.position();
-        j.begin_object()
-            .str("measure", c.row.measure())
-            .str("table", file)
-            .str("line", &line.to_string())
-            .str("verdict", &c.verdict.to_string())
-            .end_object();
-    }
-    j.end_array();
-    j.str("ieepa_duty", &fmt_money(c.ieepa_duty));
-    j.str("notes", &batch::notes(s, c));
-    for (key, fee) in [("mpf", &c.mpf), ("hmf", &c.hmf)] {
-        charge_json(&mut j, key, &fee.charge);
-        j.str("outcome", fee_outcome_name(fee.outcome));
-        j.opt("source", fee.entry.map(|e| e.source()).unwrap_or(""));
-        j.opt("exemption", fee.exemption.map(|x| x.name()).unwrap_or(""));
-        j.opt(
-            "exemption_source",
-            fee.exemption.map(|x| x.source()).unwrap_or(""),
-        );
-        j.opt("carried", fee.carried_note().unwrap_or(""));
-        j.end_object();
-    }
-    j.str("freight", &fmt_money(c.freight))
-        .str("insurance", &fmt_money(c.insurance))
-        .str("total_duty", &fmt_money(c.total_duty))
-        .str("total_fees", &fmt_money(c.total_fees))
-        .str("landed_cost", &fmt_money(c.landed_cost))
-        .str(
-            "effective_duty_rate_pct",
-            &fmt_pct(c.effective_duty_rate_pct),
-        );
-    j.end_object();
-    j.finish()
+    to_json(&Estimate {
+        origin: c.reciprocal.partner_rate.partner,
+        hts: match s.goods {
+            Goods::Hts(h) => Some(h),
+            _ => None,
+        },
+        category: match s.goods {
+            Goods::Category(c) => Some(c),
+            _ => None,
+        },
+        mode: s.mode,
+        cost: c,
+        considered: explained,
+        notes: batch::notes(s, c),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -822,7 +676,7 @@ pub fn exempt_share(args: &ExemptShareArgs, global: &Global) -> Result<u8, Fail>
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Fail::Input(e.to_string()))?;
     let text = if on(&args.json) {
-        basket_json(&reports, read, rejected)
+        basket_json(&reports, read, rejected)?
     } else {
         reports
             .iter()
@@ -859,14 +713,6 @@ fn rate_label(r: &BasketReport<'_>) -> String {
         }
         RateStatus::NotSubject { entry } => format!("not subject: {}", entry.note()),
         RateStatus::NotInForce { .. } => "no reciprocal rate in force".into(),
-    }
-}
-
-fn rate_source<'a>(r: &BasketReport<'a>) -> &'a str {
-    match r.partner_rate.status {
-        RateStatus::Applies { rate_entry, .. } => rate_entry.source(),
-        RateStatus::NotSubject { entry } => entry.source(),
-        RateStatus::NotInForce { .. } => "",
     }
 }
 
@@ -927,49 +773,45 @@ fn basket_text(r: &BasketReport<'_>) -> String {
         "effective rate",
         format!("{}%", fmt_pct(r.effective_rate_pct))
     );
-    let src = rate_source(r);
+    let src = r.partner_rate.source();
     if !src.is_empty() {
         let _ = writeln!(t, "  source: {src}");
     }
     t
 }
 
-fn basket_json(reports: &[BasketReport<'_>], read: u64, rejected: u64) -> String {
-    let mut j = Json::new();
-    j.begin_object();
-    j.num("lines_read", read).num("lines_rejected", rejected);
-    j.array("baskets");
-    for r in reports {
-        let p = r.partner_rate.partner;
-        j.begin_object();
-        j.object("origin")
-            .str("code", p.code().as_str())
-            .str("name", p.name())
-            .end_object();
-        j.str("date", &r.partner_rate.date.to_string())
-            .str("reciprocal_rate_pct", &fmt_pct(r.reciprocal_rate_pct))
-            .str("rate", &rate_label(r))
-            .opt("source", rate_source(r))
-            .str("total_value", &fmt_money(r.total_value))
-            .str("exempt_value", &fmt_money(r.exempt_value))
-            .str("exempt_share", &r.exempt_share.normalize().to_string())
-            .str("dutiable_value", &fmt_money(r.dutiable_value));
-        j.array("by_category");
-        for c in &r.by_category {
-            j.begin_object()
-                .str("category", c.category.as_str())
-                .str("value", &fmt_money(c.value))
-                .str("share", &c.share.normalize().to_string())
-                .end_object();
-        }
-        j.end_array();
-        j.str("reciprocal_duty", &fmt_money(r.reciprocal_duty))
-            .str("effective_rate_pct", &fmt_pct(r.effective_rate_pct));
-        j.end_object();
+/// `exempt-share --json`: the counts, and each basket's report (its serde form) after its
+/// origin, date, rate in words and source.
+fn basket_json(reports: &[BasketReport<'_>], read: u64, rejected: u64) -> Result<String, Fail> {
+    #[derive(Serialize)]
+    struct Baskets<'a> {
+        lines_read: u64,
+        lines_rejected: u64,
+        baskets: Vec<Basket<'a>>,
     }
-    j.end_array();
-    j.end_object();
-    j.finish()
+    #[derive(Serialize)]
+    struct Basket<'a> {
+        origin: Partner<'a>,
+        date: Date,
+        rate: String,
+        source: Option<&'a str>,
+        #[serde(flatten)]
+        report: &'a BasketReport<'a>,
+    }
+    to_json(&Baskets {
+        lines_read: read,
+        lines_rejected: rejected,
+        baskets: reports
+            .iter()
+            .map(|r| Basket {
+                origin: r.partner_rate.partner,
+                date: r.partner_rate.date,
+                rate: rate_label(r),
+                source: Some(r.partner_rate.source()).filter(|s| !s.is_empty()),
+                report: r,
+            })
+            .collect(),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1078,7 +920,9 @@ fn row_cells(row: Row<'_>) -> [String; tariffs::TABLE_COLUMNS.len()] {
     c
 }
 
-#[derive(Clone, Copy)]
+/// A row of the table; in JSON, its serde form after its `kind` (the table's `kind` column).
+#[derive(Clone, Copy, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 enum Row<'a> {
     Rate(&'a tariffs::RateEntry),
     Exempt(&'a tariffs::ExemptEntry),
@@ -1206,19 +1050,7 @@ pub fn rates(args: &RatesArgs, global: &Global) -> Result<u8, Fail> {
             let bytes = write().map_err(|e| Fail::Input(e.to_string()))?;
             String::from_utf8_lossy(&bytes).into_owned()
         }
-        Format::Json => {
-            let mut j = Json::new();
-            j.begin_array();
-            for r in &rows {
-                j.begin_object();
-                for (col, cell) in tariffs::TABLE_COLUMNS.iter().zip(row_cells(*r)) {
-                    j.opt(col, &cell);
-                }
-                j.end_object();
-            }
-            j.end_array();
-            j.finish()
-        }
+        Format::Json => to_json(&rows)?,
     };
     print(&text)?;
     Ok(0)
@@ -1337,19 +1169,7 @@ pub fn rate_from_trade(args: &FormulaArgs) -> Result<u8, Fail> {
     )
     .map_err(|e| Fail::Usage(e.to_string()))?;
     let text = if on(&args.json) {
-        let mut j = Json::new();
-        j.begin_object()
-            .str("imports", &f.imports.to_string())
-            .str("exports", &f.exports.to_string())
-            .str("deficit_ratio_pct", &fmt_pct(f.deficit_ratio_pct))
-            .str("charged_pct", &fmt_pct(f.charged_pct))
-            .str("reciprocal_pct", &fmt_pct(f.reciprocal_pct))
-            .str(
-                "reciprocal_exact_half_pct",
-                &fmt_pct(f.reciprocal_exact_half_pct),
-            )
-            .end_object();
-        j.finish()
+        to_json(&f)?
     } else {
         format!(
             "deficit ratio (m - x) / m   {}%\ncharged                     {}%\nreciprocal                  {}%   half the whole-percent ratio, rounded up (the chart)\nreciprocal, exact half      {}%   half the exact ratio, rounded up",

@@ -6,7 +6,6 @@
 mod args;
 mod commands;
 mod io;
-mod json;
 
 use std::io::Write;
 use std::process::ExitCode;
