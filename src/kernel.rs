@@ -228,7 +228,7 @@ impl Numbers for Cents {
     fn add(&self, a: i64, b: i64, what: &'static str) -> Result<i64, Error> {
         match a.checked_add(b) {
             Some(v) => Ok(v),
-            None => Err(Error::Overflow { what }),
+            None => Err(overflow(what)),
         }
     }
     #[inline(always)]
@@ -529,6 +529,31 @@ pub(crate) struct Priced<N: Numbers> {
     pub effective_pct: N::Pct,
 }
 
+// The kernel's errors, built out of line: they are rare, and the priced line's code stays
+// small.
+
+#[cold]
+#[inline(never)]
+fn overflow(what: &'static str) -> Error {
+    Error::Overflow { what }
+}
+
+#[cold]
+#[inline(never)]
+fn no_fee_row(fee: &'static str, date: Date) -> Error {
+    Error::NoFeeSchedule { fee, date }
+}
+
+#[cold]
+#[inline(never)]
+fn informal_above_limit(value: Decimal) -> Error {
+    Error::OutOfRange {
+        field: "customs_value",
+        value,
+        expected: "at most 2500 for an informal entry (19 CFR 143.21); make it formal",
+    }
+}
+
 /// An ad valorem fee on a value, within its limits.
 #[inline(always)]
 fn ad_valorem<N: Numbers>(n: &N, value: N::Money, f: &FeeTerms<N>) -> Result<Fee<N>, Error> {
@@ -549,7 +574,7 @@ fn ad_valorem<N: Numbers>(n: &N, value: N::Money, f: &FeeTerms<N>) -> Result<Fee
 ///
 /// [`Error::OutOfRange`] for an informal entry above $2,500; [`Error::NoFeeSchedule`] when
 /// a fee due has no row for the date; [`Error::Overflow`].
-#[inline]
+#[inline(never)]
 pub(crate) fn price<N: Numbers>(
     n: &N,
     a: &Amounts<N>,
@@ -614,11 +639,7 @@ pub(crate) fn price<N: Numbers>(
     // Informal entry is for shipments of $2,500 or less (19 CFR 143.21).
     let limit = n.informal_entry_limit();
     if a.entry_type == Some(EntryType::Informal) && value > limit {
-        return Err(Error::OutOfRange {
-            field: "customs_value",
-            value: n.to_decimal(value),
-            expected: "at most 2500 for an informal entry (19 CFR 143.21); make it formal",
-        });
+        return Err(informal_above_limit(n.to_decimal(value)));
     }
     let formal = match a.entry_type {
         Some(t) => t == EntryType::Formal,
@@ -632,7 +653,7 @@ pub(crate) fn price<N: Numbers>(
         (true, _) => none(FeeOutcome::Exempt),
         (false, true) => match &terms.mpf.formal {
             Some(f) => ad_valorem(n, value, f)?,
-            None => return Err(Error::NoFeeSchedule { fee: "MPF", date }),
+            None => return Err(no_fee_row("MPF", date)),
         },
         (false, false) => match terms.mpf.informal {
             Informal::Flat(amount) => Fee {
@@ -640,18 +661,13 @@ pub(crate) fn price<N: Numbers>(
                 outcome: FeeOutcome::Flat,
             },
             Informal::Nothing => none(FeeOutcome::InformalEntry),
-            Informal::Missing => {
-                return Err(Error::NoFeeSchedule {
-                    fee: "MPF_INFORMAL",
-                    date,
-                })
-            }
+            Informal::Missing => return Err(no_fee_row("MPF_INFORMAL", date)),
         },
     };
     let hmf = match a.arrival {
         Arrival::Ocean => match &terms.hmf {
             Some(f) => ad_valorem(n, value, f)?,
-            None => return Err(Error::NoFeeSchedule { fee: "HMF", date }),
+            None => return Err(no_fee_row("HMF", date)),
         },
         Arrival::NotOcean => none(FeeOutcome::NotOcean),
         Arrival::NotGiven => none(FeeOutcome::ModeNotGiven),

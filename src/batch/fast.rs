@@ -354,6 +354,7 @@ impl<'t> Cache<'t> {
 
     /// The treatment of a partner on a date for a line with these in-transit and
     /// transshipment facts, not cached.
+    #[inline(never)]
     fn fresh(
         &self,
         slots: &[Option<usize>],
@@ -572,7 +573,6 @@ impl<'t> FastPricer<'t> {
     /// (digits and a point, at most two decimals for amounts and four for rates), text valid
     /// UTF-8; keywords, dates and yes/no fields as the general path reads them.
     fn row<'r, R: Fields>(&self, rec: &'r R, code: CountryCode) -> Option<Row<'r>> {
-        let text = |f: Field| std::str::from_utf8(self.field(rec, f)).ok();
         let hts = match self.field(rec, Field::Hts) {
             b"" => None,
             b => Some(HtsCode::from_ascii(b).ok()?),
@@ -580,7 +580,7 @@ impl<'t> FastPricer<'t> {
         let goods = match (hts, self.field(rec, Field::Category)) {
             (hts, b"") => hts.map_or(Goods::Unspecified, Goods::Hts),
             (Some(_), _) => return None,
-            (None, _) => Goods::Category(Category::from_str(text(Field::Category)?).ok()?),
+            (None, b) => Goods::Category(rare(b, |t| Category::from_str(t).ok())?),
         };
         let date = match self.field(rec, Field::Date) {
             b"" => self.table.reference_date()?,
@@ -591,16 +591,18 @@ impl<'t> FastPricer<'t> {
             b"ocean" => Some(TransportMode::Ocean),
             b"air" => Some(TransportMode::Air),
             b"land" => Some(TransportMode::Land),
-            _ => Some(TransportMode::from_str(text(Field::Mode)?).ok()?),
+            b => Some(rare(b, |t| TransportMode::from_str(t).ok())?),
         };
         let loaded = match self.field(rec, Field::Loaded) {
             b"" => None,
-            b => Some(Date::from_ascii(b)?),
+            b => Some(rare(b, |t| Date::from_ascii(t.as_bytes()))?),
         };
         let (mfn_e4, mfn_text) = number(self.field(rec, Field::Mfn), 4, is_written_e4)?;
         let mfn_general = match self.field(rec, Field::MfnGeneral) {
             b"" => None,
-            b => Some(number(b, 4, |_| false)?.0),
+            b => Some(rare(b, |t| {
+                number(t.as_bytes(), 4, |_| false).map(|n| n.0)
+            })?),
         };
         let (us_e4, _) = number(self.field(rec, Field::UsContent), 4, |_| false)?;
         if mfn_e4 > MAX_MFN_E4
@@ -621,23 +623,27 @@ impl<'t> FastPricer<'t> {
         if !id.is_ascii() && std::str::from_utf8(id).is_err() {
             return None;
         }
+        // Rare fields, read by the general path's own parsers.
         let entry_type = match self.field(rec, Field::EntryType) {
             b"" => None,
-            // Rare fields, read by the general path's own parsers.
-            _ => Some(super::entry_type_field(text(Field::EntryType)?).ok()?),
+            b => Some(rare(b, |t| super::entry_type_field(t).ok())?),
         };
         let section232 = match self.field(rec, Field::Section232) {
             b"" => None,
             b => match flag(b) {
                 Some(yes) => yes.then_some(Section232::Unspecified),
-                None => super::section232_field(text(Field::Section232)?).ok()?,
+                None => rare(b, |t| super::section232_field(t).ok())?,
             },
         };
         let mut yes = [false; 4];
         if self.fact_columns {
-            for (y, f) in yes.iter_mut().zip(FACT_FIELDS) {
-                *y = flag(self.field(rec, f))?;
-            }
+            yes = rare(b"", |_| {
+                let mut yes = [false; 4];
+                for (y, f) in yes.iter_mut().zip(FACT_FIELDS) {
+                    *y = flag(self.field(rec, f))?;
+                }
+                Some(yes)
+            })?;
         }
         Some(Row {
             id,
@@ -718,11 +724,11 @@ fn programs(bufs: &LineBufs<'_>, charged: &mut [bool; 4]) -> [i64; 4] {
     programs
 }
 
-#[inline(always)]
 /// Prices a line with the kernel on a treatment: the exemption by the one precedence, the
 /// measures chosen for the line where they depend on the goods or the facts (with the
 /// line's facts declared by the function `landed_cost` uses); `None` where the general
 /// path must decide.
+#[inline(never)]
 fn price_line<'t>(
     table: &'t RateTable,
     slots: &[Option<usize>],
@@ -751,29 +757,7 @@ fn price_line<'t>(
         }
         None if t.measure_rows.is_empty() => &[],
         None => {
-            let mut facts = Facts::new();
-            declare_line_facts(&mut facts, r.yes, r.section232);
-            table
-                .choose_measures(
-                    &t.measure_rows,
-                    r.code,
-                    r.goods,
-                    r.date,
-                    r.loaded,
-                    facts,
-                    match looked_up {
-                        Some(e) => Ok(e),
-                        None => table.goods_exemption(r.goods, r.date),
-                    },
-                    None,
-                    &mut bufs.outcomes,
-                )
-                .ok()?;
-            bufs.terms.clear();
-            for o in &bufs.outcomes {
-                bufs.terms.push(measure_terms(o)?);
-                bufs.places.push(slots.get(o.measure).copied().flatten()?);
-            }
+            choose_line_measures(table, slots, t, r, looked_up, bufs)?;
             &bufs.terms
         }
     };
@@ -785,6 +769,45 @@ fn price_line<'t>(
     };
     let p = kernel::price(&Cents, &r.amounts, &terms, r.date, &mut bufs.charges).ok()?;
     Some((p, exemption))
+}
+
+/// The measures chosen for a line whose partner's rows depend on the goods or the facts,
+/// into `bufs` (terms and output slots), by the one rule `landed_cost` uses, with the
+/// line's facts declared as it declares them; `None` where the general path must decide.
+/// Kept out of line: most rows have their measures fixed by the treatment.
+#[inline(never)]
+fn choose_line_measures<'t>(
+    table: &'t RateTable,
+    slots: &[Option<usize>],
+    t: &Treatment<'t>,
+    r: &Row<'_>,
+    looked_up: Option<Option<Exemption<'t>>>,
+    bufs: &mut LineBufs<'t>,
+) -> Option<()> {
+    let mut facts = Facts::new();
+    declare_line_facts(&mut facts, r.yes, r.section232);
+    table
+        .choose_measures(
+            &t.measure_rows,
+            r.code,
+            r.goods,
+            r.date,
+            r.loaded,
+            facts,
+            match looked_up {
+                Some(e) => Ok(e),
+                None => table.goods_exemption(r.goods, r.date),
+            },
+            None,
+            &mut bufs.outcomes,
+        )
+        .ok()?;
+    bufs.terms.clear();
+    for o in &bufs.outcomes {
+        bufs.terms.push(measure_terms(o)?);
+        bufs.places.push(slots.get(o.measure).copied().flatten()?);
+    }
+    Some(())
 }
 
 /// Writes a priced line in the columns of the landed-cost layout, in place after the
@@ -849,9 +872,7 @@ fn write_line(
             cells.write(&mut w);
             (w.len(), w.fits())
         } else {
-            let mut w = RowWriter::with_columns(tail, columns);
-            cells.write(&mut w);
-            (w.len(), w.fits())
+            write_selected(&cells, tail, columns)
         };
         if fits {
             out.advance(len);
@@ -859,6 +880,15 @@ fn write_line(
         }
         room = len;
     }
+}
+
+/// Writes the chosen columns of a row into `tail`: its length, and whether it fit. Out of
+/// line: the full row is the common case.
+#[inline(never)]
+fn write_selected(cells: &Cells<'_, '_>, tail: &mut [u8], columns: ColumnSet) -> (usize, bool) {
+    let mut w = RowWriter::with_columns(tail, columns);
+    cells.write(&mut w);
+    (w.len(), w.fits())
 }
 
 /// The source column of a row: the treatment's (written as it was quoted when the
@@ -1039,6 +1069,13 @@ impl Cells<'_, '_> {
             }
         }
     }
+}
+
+/// A field the common row does not have, read as UTF-8 text by `parse`: out of line, so that
+/// the common row's code stays small.
+#[inline(never)]
+fn rare<T>(b: &[u8], parse: impl FnOnce(&str) -> Option<T>) -> Option<T> {
+    parse(std::str::from_utf8(b).ok()?)
 }
 
 /// A date as an integer that orders as the date does.
