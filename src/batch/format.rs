@@ -6,6 +6,12 @@ use crate::estimate::{Exemption, LandedCost, ReciprocalDuty};
 use crate::table::RateStatus;
 use crate::{money, Date, RateTable, Shipment};
 
+/// The version of the output schema: the columns of each layout (their names, order and
+/// meaning), the further measures' column groups, and the keys of the JSON forms. Raised
+/// whenever one of them changes, so that a reader of saved outputs can tell which schema a
+/// file follows; `tariffs --version` prints it and `estimate --json` carries it as `schema`.
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// The columns of a batch's output, in order.
 pub const OUTPUT_COLUMNS: [&str; 33] = [
     "id",

@@ -452,7 +452,8 @@ pub use crate::text::{escape_controls, for_message, MESSAGE_TEXT_MAX};
 pub use format::{
     basis_field, exemption_fields, fmt_money, fmt_pct, format_record, further_measures,
     measure_columns, notes, output_record, reciprocal_reason, refund_record, ColumnSet, Layout,
-    RecordBuf, ERROR_COLUMNS, NAMED_MEASURES, OUTPUT_COLUMNS, REFUND_COLUMNS, SELECTABLE_COLUMNS,
+    RecordBuf, ERROR_COLUMNS, NAMED_MEASURES, OUTPUT_COLUMNS, REFUND_COLUMNS, SCHEMA_VERSION,
+    SELECTABLE_COLUMNS,
 };
 pub use source::MAX_RECORD_BYTES;
 pub use stream::{

@@ -516,7 +516,11 @@ fn rate_from_trade_and_version() {
     assert_eq!(o.status.code(), Some(2));
     let v = stdout(&run(&["--version"]));
     assert!(
-        v.starts_with(&format!("tariffs {}", env!("CARGO_PKG_VERSION"))),
+        v.starts_with(&format!(
+            "tariffs {} (output schema {})",
+            env!("CARGO_PKG_VERSION"),
+            tariffs::batch::SCHEMA_VERSION
+        )),
         "{v}"
     );
     assert!(
@@ -825,6 +829,7 @@ fn json_is_the_librarys_serde_form() {
     let table = tariffs::RateTable::enacted();
     let cost = table.landed_cost(&shipment).expect("prices");
     let mut expected = serde_json::to_value(&cost).expect("serializes");
+    expected["schema"] = tariffs::batch::SCHEMA_VERSION.into();
     expected["origin"] = serde_json::to_value(cost.reciprocal.partner_rate.partner).expect("ok");
     expected["hts"] = "8471.30.01".into();
     expected["category"] = Value::Null;

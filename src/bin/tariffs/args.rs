@@ -32,8 +32,8 @@ interrupted by SIGINT/SIGTERM/SIGHUP (no output file is left).";
     after_help = AFTER_HELP
 )]
 pub struct Cli {
-    /// Print the crate version and, for each bundled schedule, its label,
-    /// reference date, row counts and fingerprint
+    /// Print the crate version, the output schema's version and, for each
+    /// bundled schedule, its label, reference date, row counts and fingerprint
     #[arg(short = 'V', long, action = ArgAction::Version, verbatim_doc_comment)]
     version: Option<bool>,
 

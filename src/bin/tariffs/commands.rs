@@ -254,6 +254,7 @@ fn estimate_json(
 ) -> Result<String, Fail> {
     #[derive(Serialize)]
     struct Estimate<'a> {
+        schema: u32,
         origin: Partner<'a>,
         hts: Option<HtsCode>,
         category: Option<Category>,
@@ -264,6 +265,7 @@ fn estimate_json(
         notes: String,
     }
     to_json(&Estimate {
+        schema: batch::SCHEMA_VERSION,
         origin: c.reciprocal.partner_rate.partner,
         hts: match s.goods {
             Goods::Hts(h) => Some(h),

@@ -153,7 +153,11 @@ fn fingerprint(text: &str) -> u64 {
 }
 
 fn version() -> String {
-    let mut s = format!("tariffs {}", env!("CARGO_PKG_VERSION"));
+    let mut s = format!(
+        "tariffs {} (output schema {})",
+        env!("CARGO_PKG_VERSION"),
+        tariffs::batch::SCHEMA_VERSION
+    );
     for schedule in [Schedule::Announced, Schedule::Enacted] {
         match schedule.table() {
             Ok(t) => s.push_str(&format!(
