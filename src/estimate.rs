@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 
 use crate::kernel::{
-    self, Amounts, Arrival, Exact, FeeTerms, MeasureTerms, MpfTerms, Reciprocal, Terms,
+    self, Amounts, Arrival, Exact, FeeTerms, MeasureTerms, MpfTerms, Numbers, Reciprocal, Terms,
 };
 use crate::keyword::keyword_enum;
 use crate::measure::{Considered, Facts, Line, MeasureRow, Outcome, RateKind, Verdict};
@@ -523,7 +523,9 @@ impl RateTable {
         let n = Exact;
         let reciprocal = match exemption {
             Some(_) => Reciprocal::None,
-            None => Reciprocal::of(&n, partner_rate.status).unwrap_or(Reciprocal::None),
+            None => {
+                Reciprocal::of(&n, partner_rate.status).ok_or(Error::Overflow { what: "rate" })?
+            }
         };
         let mut outcomes = Vec::new();
         self.measure_outcomes(s, date, loaded, None, &mut outcomes)?;
@@ -877,11 +879,8 @@ impl<'a> Basket<'a> {
             })
             .collect::<Result<Vec<_>, Error>>()?;
         let partner_rate = self.partner_rate;
-        let reciprocal_duty = round_money(money::mul(
-            dutiable_value,
-            partner_rate.rate(),
-            "reciprocal duty",
-        )?);
+        // The kernel's rule for a rate on a base.
+        let reciprocal_duty = Exact.pct_of(Exact.whole(dutiable_value), partner_rate.rate_pct())?;
         Ok(BasketReport {
             partner_rate,
             total_value: total,

@@ -136,8 +136,9 @@ impl Numbers for Exact {
 }
 
 /// Integer cents for money, ten-thousandths of a percent for rates and ten-thousandths for
-/// shares: the batch's common row. Amounts are at most [`money::MAX_AMOUNT_CENTS`] (every
-/// product below fits `i128`, every result `i64`); rates at most four decimals.
+/// shares: the batch's common row. Amounts are at most [`money::MAX_AMOUNT_CENTS`], rates at
+/// most 1000% ([`MAX_PCT_E4`]) with at most four decimals: every product below fits `i128`,
+/// every result `i64`.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Cents;
 
@@ -145,6 +146,11 @@ impl Cents {
     /// A share of 1, in ten-thousandths.
     pub(crate) const WHOLE: i64 = 10_000;
 }
+
+/// The largest rate [`Cents`] takes (the estimate's MFN range, 1000%), in ten-thousandths of
+/// a percent: with amounts up to [`MAX_CENTS`], every product below fits `i128` and every
+/// result `i64`.
+const MAX_PCT_E4: i64 = scaled_const(crate::estimate::MAX_MFN_PCT, 4);
 
 /// The largest amount [`Cents`] takes, in cents.
 const MAX_CENTS: i64 = money::MAX_AMOUNT_CENTS;
@@ -198,7 +204,7 @@ impl Numbers for Cents {
         scaled(d, 2, MAX_CENTS)
     }
     fn pct(&self, d: Decimal) -> Option<i64> {
-        scaled(d, 4, MAX_CENTS)
+        scaled(d, 4, MAX_PCT_E4)
     }
     fn to_decimal(&self, m: i64) -> Decimal {
         Decimal::new(m, 2)

@@ -935,26 +935,24 @@ impl Measures {
         self.names.get(measure).map_or("", |n| n)
     }
 
-    /// Every date on which a row starts or ends, and the product lines' dates.
+    /// Every date on which the candidates of an origin, or the choice among candidates that
+    /// depend on nothing but the origin and the date, can change: the rows' own dates, their
+    /// in-transit dates, and the dates their displacements end (`excludes` of `name<date`).
+    /// (Product lists' and country lists' dates only matter to rows chosen line by line.)
     pub(crate) fn bounds(&self) -> impl Iterator<Item = Date> + '_ {
-        let rows = self.rows.iter().flat_map(|r| {
-            [
-                r.from,
-                r.to,
-                r.transit.loaded_before,
-                r.transit.entered_before,
-            ]
-        });
-        let lines = self
-            .lists
+        self.rows
             .iter()
-            .flat_map(|l| l.lines.iter().flat_map(|x| [x.from, x.to]));
-        let countries = self
-            .lists
-            .iter()
-            .filter_map(|l| l.countries.as_ref())
-            .flat_map(|c| c.iter().flat_map(|x| [x.1, x.2]));
-        rows.chain(lines).chain(countries).flatten()
+            .flat_map(|r| {
+                [
+                    r.from,
+                    r.to,
+                    r.transit.loaded_before,
+                    r.transit.entered_before,
+                ]
+                .into_iter()
+                .chain(r.excludes.iter().map(|d| d.before))
+            })
+            .flatten()
     }
 
     /// The rows of measures that may apply to an origin on a date whatever the goods and
@@ -971,7 +969,9 @@ impl Measures {
     }
 
     /// True when the choice among these candidate rows depends on nothing but the origin
-    /// and the date (and the loading date): every row covers all goods under no condition.
+    /// and the entry date, for a line without a loading date (the in-transit rule is not
+    /// looked at: the batch chooses for each line that has one): every row covers all goods
+    /// under no condition.
     pub(crate) fn fixed(&self, rows: &[u32]) -> bool {
         rows.iter().all(|&i| {
             self.rows

@@ -654,7 +654,7 @@ impl Serialize for Basket<'_> {
     }
 }
 
-/// The counts `rows_read`, `priced`, `rejected`, `mpf_carried` (numbers); the sums
+/// The counts `rows_read`, `priced`, `rejected`, `mpf_carried`, `cached` (numbers); the sums
 /// `total_value`, `total_duty`, `total_fees`, `total_landed`, `total_reciprocal`,
 /// `total_ieepa`, and `total_measures` (an object from each measure's name to its sum, in
 /// the summary's order); `ignored_columns`; `stopped`.

@@ -790,12 +790,6 @@ impl PartnerRate<'_> {
             _ => Decimal::ZERO,
         }
     }
-    pub(crate) fn rate(&self) -> Decimal {
-        match self.status {
-            RateStatus::Applies { rate, .. } => rate,
-            _ => Decimal::ZERO,
-        }
-    }
 }
 
 impl<'a> PartnerRate<'a> {

@@ -140,14 +140,17 @@ impl CentSums {
     }
 }
 
-/// A partner's treatment on a span of dates over which no row of the table starts or ends:
-/// what the table says about its lines, looked up once by the general lookups and held as
-/// the kernel's terms in [`Cents`].
+/// A partner's treatment on a span of dates over which none of the table's dates that it
+/// depends on falls (the cache's `bounds`): what the table says about its lines, looked up
+/// once by the general lookups and held as the kernel's terms in [`Cents`]. What depends on
+/// the line (the goods' exemption, measures chosen line by line) is not in it.
 #[derive(Debug)]
 struct Treatment<'t> {
     partner_rate: PartnerRate<'t>,
     /// The reciprocal terms of goods not exempt.
     reciprocal: Reciprocal<i64>,
+    /// The exemption the partner's status alone gives (the one `source` is written for).
+    by_status: Option<Exemption<'t>>,
     /// The table's rate (0 when none applies), and as the output writes it.
     rate_e4: i64,
     rate_text: Vec<u8>,
@@ -265,6 +268,7 @@ impl<'t> Treatment<'t> {
         Some(Treatment {
             partner_rate: pr,
             reciprocal,
+            by_status,
             source,
             source_no_programs,
             rate_e4,
@@ -308,8 +312,9 @@ enum Origin {
 /// The partners' treatments, by partner and span of dates.
 struct Cache<'t> {
     table: &'t RateTable,
-    /// Every date on which a rate, measure or fee row starts or ends, sorted (as
-    /// [`date_key`]s).
+    /// Every date on which a rate, measure, fee or MPF exemption row starts or ends (with the
+    /// measures' in-transit dates and the dates their displacements end), sorted (as
+    /// [`date_key`]s): what a partner's cached treatment depends on.
     bounds: Vec<u32>,
     /// The span of dates each [`date_key`] from `span_base` falls in, for the years around
     /// the bounds (other dates search `bounds`).
@@ -573,7 +578,8 @@ impl<'t> FastPricer<'t> {
     /// (digits and a point, at most two decimals for amounts and four for rates), text valid
     /// UTF-8; keywords, dates and yes/no fields as the general path reads them.
     fn row<'r, R: Fields>(&self, rec: &'r R, code: CountryCode) -> Option<Row<'r>> {
-        let hts = match self.field(rec, Field::Hts) {
+        // Blanks around a code are trimmed, as `HtsCode::from_str` trims them.
+        let hts = match self.field(rec, Field::Hts).trim_ascii() {
             b"" => None,
             b => Some(HtsCode::from_ascii(b).ok()?),
         };
@@ -831,10 +837,8 @@ fn write_line(
             *cell = Some((c.pct, c.amount));
         }
     }
-    let by_status = !matches!(
-        exemption,
-        Some(Exemption::Section232 | Exemption::AnnexII(_) | Exemption::Category(_))
-    );
+    // The treatment's source text is written for its partner's status alone.
+    let by_status = exemption == t.by_status;
     let (name, code, category) = exemption_parts(exemption);
     let a = &r.amounts;
     let cells = Cells {

@@ -41,6 +41,7 @@ pub fn one_at_a_time(table: &RateTable, input: &[u8]) -> (Vec<u8>, Vec<RowError>
                 s.total_landed += c.landed_cost;
                 s.total_reciprocal += c.reciprocal.charge.amount;
                 s.total_ieepa += c.ieepa_duty;
+                s.mpf_carried += u64::from(c.mpf.carried_note().is_some());
                 for d in &c.measures {
                     match s.total_measures.iter_mut().find(|(n, _)| n == d.name) {
                         Some((_, v)) => *v += d.charge.amount,
@@ -132,8 +133,8 @@ fn assert_same(table: &RateTable, input: &[u8], what: &str) {
             "{what}, threads {threads}: rejected rows"
         );
         assert_eq!(
-            (s.rows_read, s.priced, s.rejected),
-            (r.rows_read, r.priced, r.rejected),
+            (s.rows_read, s.priced, s.rejected, s.mpf_carried),
+            (r.rows_read, r.priced, r.rejected, r.mpf_carried),
             "{what}, threads {threads}: counts"
         );
         assert_eq!(
@@ -234,6 +235,7 @@ const HTS: (&[&str], &[&str]) = (
         "61091000",
         "9503.00.00",
         "2844.10.20",
+        " 6109.10.00",
     ],
     &["2844", "2709.00.2", "abc", "8471"],
 );
@@ -274,6 +276,9 @@ const DATES: (&[&str], &[&str]) = (
         "2026-02-24",
         "2026-07-24",
         "2026-07-25",
+        // Fiscal year 2027: MPF limits carried forward from FY2026.
+        "2026-10-01",
+        "2027-03-15",
         "2024-12-31",
         // Beyond the years the fast path looks up directly.
         "2019-06-30",
@@ -638,5 +643,40 @@ proptest! {
                 );
             }
         }
+    }
+}
+
+/// A user's measures table whose displacement ends on a date (`excludes=s122<2025-06-01`):
+/// rows on either side of that date, in either order, price as one at a time does, on the
+/// cached path (the cached choice of measures is per span of dates, and that date starts
+/// a span).
+#[test]
+fn a_displacement_that_ends_on_a_date_prices_as_one_at_a_time() {
+    let header = tariffs::measure::MEASURE_COLUMNS.join(",");
+    let mut table = Schedule::Announced.build().expect("bundled");
+    let rows = format!(
+        "{header}\n\
+         ieepa_fentanyl,KZ,all,,,20,additional,,full_value,,,2025-04-05,,,,s122<2025-06-01,test row A,,\n\
+         s122,KZ,all,,,10,additional,,full_value,,,2025-04-05,,,,,test row B,,\n"
+    );
+    table
+        .load_measures_from_str("dated.csv", &rows, |_| None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    for order in [["2025-05-01", "2025-07-01"], ["2025-07-01", "2025-05-01"]] {
+        let mut input = String::from("id,origin,value,mfn,date\n");
+        for (i, date) in order.iter().enumerate() {
+            input.push_str(&format!("R{i},KZ,1000,0,{date}\n"));
+        }
+        assert_same(&table, input.as_bytes(), &format!("{order:?}"));
+        let (_, _, s) = batch(&table, input.as_bytes(), 1);
+        assert_eq!(s.cached, 2, "{order:?}");
+        assert_eq!(
+            s.total_measures,
+            [
+                ("ieepa_fentanyl".to_string(), Decimal::from(400)),
+                ("s122".to_string(), Decimal::from(100)),
+            ],
+            "{order:?}"
+        );
     }
 }

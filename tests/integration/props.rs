@@ -145,7 +145,13 @@ proptest! {
         }
         prop_assert!(r.exempt_value <= r.total_value);
         prop_assert_eq!(r.exempt_value + r.dutiable_value, r.total_value);
-        prop_assert!(r.effective_rate_pct <= r.reciprocal_rate_pct);
+        // The duty is rounded to the cent, so the effective rate may pass the rate by that
+        // rounding (4,416.12 at 46%: 2,031.42, 46.0001%); the duty itself does not pass the
+        // rate on the whole basket.
+        prop_assert!(
+            r.reciprocal_duty
+                <= tariffs::money::round_money(r.total_value * r.reciprocal_rate_pct / Decimal::ONE_HUNDRED)
+        );
     }
 
     #[test]
