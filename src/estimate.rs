@@ -44,6 +44,16 @@ pub enum Goods {
     Category(Category),
 }
 
+impl Goods {
+    /// The HTS code, when the goods are given by one.
+    pub(crate) fn hts(self) -> Option<HtsCode> {
+        match self {
+            Goods::Hts(h) => Some(h),
+            _ => None,
+        }
+    }
+}
+
 /// One shipment to price. Build it with [`Shipment::new`] and the setters.
 ///
 /// ```
@@ -667,10 +677,7 @@ impl RateTable {
         trace: Option<&mut Vec<Considered<'t>>>,
         out: &mut Vec<Outcome<'t>>,
     ) -> Result<(), Error> {
-        let hts = match goods {
-            Goods::Hts(h) => Some(h),
-            _ => None,
-        };
+        let hts = goods.hts();
         // Goods whose exemption row moved them to a Section 232 action (copper semis) are
         // Section 232 goods even when the input does not say so.
         if let Ok(Some(Exemption::AnnexII(row))) = exemption {

@@ -150,7 +150,7 @@ impl Cents {
 /// The largest rate [`Cents`] takes (the estimate's MFN range, 1000%), in ten-thousandths of
 /// a percent: with amounts up to [`MAX_CENTS`], every product below fits `i128` and every
 /// result `i64`.
-const MAX_PCT_E4: i64 = scaled_const(crate::estimate::MAX_MFN_PCT, 4);
+pub(crate) const MAX_PCT_E4: i64 = scaled_const(crate::estimate::MAX_MFN_PCT, 4);
 
 /// The largest amount [`Cents`] takes, in cents.
 const MAX_CENTS: i64 = money::MAX_AMOUNT_CENTS;
@@ -166,8 +166,8 @@ fn scaled(d: Decimal, scale: u32, max: i64) -> Option<i64> {
     (v <= max).then_some(v)
 }
 
-/// A constant decimal with at most `scale` decimals, times `10^scale` (a constant that does
-/// not fit fails the build).
+/// A constant decimal with at most `scale` decimals, times `10^scale`. For constants only
+/// (`const` items and blocks), where one that does not fit fails the build.
 pub(crate) const fn scaled_const(d: Decimal, scale: u32) -> i64 {
     let v = d.mantissa() * 10i128.pow(scale - d.scale());
     assert!(v <= i64::MAX as i128);

@@ -53,10 +53,7 @@ pub(super) enum Fast {
 /// One more than the largest customs value, freight or insurance the fast path takes, in
 /// cents: the input cap, [`money::MAX_AMOUNT`] (USD 1 trillion); the general path rejects
 /// what lies above it. Every product below stays far inside `i128`, every sum inside `i64`.
-const MAX_CENTS: i64 = money::MAX_AMOUNT_CENTS + 1;
-
-/// Highest MFN rate accepted (the estimate's range), in ten-thousandths of a percent.
-const MAX_MFN_E4: i64 = kernel::scaled_const(crate::estimate::MAX_MFN_PCT, 4);
+const CENTS_LIMIT: i64 = money::MAX_AMOUNT_CENTS + 1;
 
 /// Origins spelled other than as an upper-case code that are remembered (memory stays flat
 /// whatever the input holds).
@@ -347,7 +344,7 @@ impl<'t> Cache<'t> {
         let index = match self.slots.get(slot).copied()? {
             0 => {
                 self.treatments
-                    .push(self.fresh(slots, code, date, None, false));
+                    .push(Treatment::build(self.table, slots, code, date, None, false));
                 let index = self.treatments.len() - 1;
                 *self.slots.get_mut(slot)? = u32::try_from(index + 1).ok()?;
                 index
@@ -355,20 +352,6 @@ impl<'t> Cache<'t> {
             n => n as usize - 1,
         };
         self.treatments.get(index)?.as_ref()
-    }
-
-    /// The treatment of a partner on a date for a line with these in-transit and
-    /// transshipment facts, not cached.
-    #[inline(never)]
-    fn fresh(
-        &self,
-        slots: &[Option<usize>],
-        code: CountryCode,
-        date: Date,
-        loaded: Option<Date>,
-        transshipped: bool,
-    ) -> Option<Treatment<'t>> {
-        Treatment::build(self.table, slots, code, date, loaded, transshipped)
     }
 }
 
@@ -407,7 +390,6 @@ struct Row<'r> {
     /// The line's figures in cents and ten-thousandths.
     amounts: Amounts<Cents>,
     goods: Goods,
-    hts: Option<HtsCode>,
     /// The customs value, MFN rate, freight and insurance as given, where the output
     /// writes them the same (empty where it does not): copied, not formatted again.
     texts: [&'r [u8]; 4],
@@ -611,8 +593,8 @@ impl<'t> FastPricer<'t> {
             })?),
         };
         let (us_e4, _) = number(self.field(rec, Field::UsContent), 4, |_| false)?;
-        if mfn_e4 > MAX_MFN_E4
-            || mfn_general.is_some_and(|g| g > MAX_MFN_E4)
+        if mfn_e4 > kernel::MAX_PCT_E4
+            || mfn_general.is_some_and(|g| g > kernel::MAX_PCT_E4)
             || us_e4 > Cents::WHOLE
         {
             return None;
@@ -666,7 +648,6 @@ impl<'t> FastPricer<'t> {
                 arrival: Arrival::of(mode),
             },
             goods,
-            hts,
             texts: [value_text, mfn_text, freight_text, insurance_text],
             date,
             loaded: vessel_loaded(mode, loaded),
@@ -682,17 +663,38 @@ impl<'t> FastPricer<'t> {
     fn write(&mut self, r: &Row<'_>, out: &mut OutBuf, sums: &mut CentSums) -> Option<()> {
         let fresh;
         let t = if r.loaded.is_some() || r.yes[1] {
-            fresh = self
-                .cache
-                .fresh(&self.measure_slots, r.code, r.date, r.loaded, r.yes[1])?;
+            // Not cached: the treatment of this line's in-transit and transshipment facts.
+            fresh = Treatment::build(
+                self.table,
+                &self.measure_slots,
+                r.code,
+                r.date,
+                r.loaded,
+                r.yes[1],
+            )?;
             &fresh
         } else {
             self.cache.get(&self.measure_slots, r.code, r.date)?
         };
         let bufs = &mut self.bufs;
         let (p, exemption) = price_line(self.table, &self.measure_slots, t, r, bufs)?;
-        self.room = write_line(self.columns, self.room, t, r, &p, exemption, bufs, out);
-        let programs = programs(bufs, &mut sums.charged);
+        // The output slots of the line's measures: the treatment's, or those chosen for it.
+        let places = match &t.fixed {
+            Some((_, places)) => &places[..],
+            None => &bufs.places[..],
+        };
+        self.room = write_line(
+            self.columns,
+            self.room,
+            t,
+            r,
+            &p,
+            exemption,
+            places,
+            bufs,
+            out,
+        );
+        let programs = programs(places, bufs, &mut sums.charged);
         sums.add_row(&RowCents {
             value: r.amounts.value,
             duty: p.total_duty,
@@ -707,8 +709,9 @@ impl<'t> FastPricer<'t> {
     }
 }
 
-/// A line's measures, in buffers reused from line to line: the outcomes of the rows
-/// chosen, their terms, their output slots and their charges.
+/// A line's measures, in buffers reused from line to line: the outcomes, terms and output
+/// slots of the rows chosen for the line (when its treatment's are not fixed), and the
+/// charges of its measures.
 #[derive(Default)]
 struct LineBufs<'t> {
     outcomes: Vec<Outcome<'t>>,
@@ -719,9 +722,9 @@ struct LineBufs<'t> {
 
 /// The duty of each of the named measures of a line (0 where none), marking in `charged`
 /// those the line had.
-fn programs(bufs: &LineBufs<'_>, charged: &mut [bool; 4]) -> [i64; 4] {
+fn programs(places: &[usize], bufs: &LineBufs<'_>, charged: &mut [bool; 4]) -> [i64; 4] {
     let mut programs = [0; 4];
-    for (&place, c) in bufs.places.iter().zip(&bufs.charges) {
+    for (&place, c) in places.iter().zip(&bufs.charges) {
         if let (Some(p), Some(seen)) = (programs.get_mut(place), charged.get_mut(place)) {
             *p = c.amount;
             *seen = true;
@@ -755,13 +758,12 @@ fn price_line<'t>(
         Some(_) => Reciprocal::None,
         None => t.reciprocal,
     };
-    bufs.places.clear();
     let terms: &[MeasureTerms<i64>] = match &t.fixed {
-        Some((terms, places)) => {
-            bufs.places.extend_from_slice(places);
-            terms
+        Some((terms, _)) => terms,
+        None if t.measure_rows.is_empty() => {
+            bufs.places.clear();
+            &[]
         }
-        None if t.measure_rows.is_empty() => &[],
         None => {
             choose_line_measures(table, slots, t, r, looked_up, bufs)?;
             &bufs.terms
@@ -809,6 +811,7 @@ fn choose_line_measures<'t>(
         )
         .ok()?;
     bufs.terms.clear();
+    bufs.places.clear();
     for o in &bufs.outcomes {
         bufs.terms.push(measure_terms(o)?);
         bufs.places.push(slots.get(o.measure).copied().flatten()?);
@@ -828,11 +831,12 @@ fn write_line(
     r: &Row<'_>,
     p: &Priced<Cents>,
     exemption: Option<Exemption<'_>>,
+    places: &[usize],
     bufs: &LineBufs<'_>,
     out: &mut OutBuf,
 ) -> usize {
     let mut program_cells = [None; 4];
-    for (&place, c) in bufs.places.iter().zip(&bufs.charges) {
+    for (&place, c) in places.iter().zip(&bufs.charges) {
         if let Some(cell) = program_cells.get_mut(place) {
             *cell = Some((c.pct, c.amount));
         }
@@ -955,7 +959,7 @@ impl Cells<'_, '_> {
             w.date(r.date);
         }
         if w.col() {
-            if let Some(h) = r.hts {
+            if let Some(h) = r.goods.hts() {
                 w.hts(h);
             }
         }
@@ -1089,14 +1093,14 @@ fn date_key(d: Date) -> u32 {
 
 /// A plain non-negative decimal (digits and at most one point, as the general path's own
 /// fast parser takes them) with at most `scale` decimals, times `10^scale`; `None` for
-/// anything else or beyond [`MAX_CENTS`].
+/// anything else or beyond [`CENTS_LIMIT`].
 fn parse_scaled(b: &[u8], scale: u32) -> Option<i64> {
     let (m, decimals) = plain_digits(b)?;
     if decimals > scale {
         return None;
     }
     let v = m.checked_mul(pow10(scale - decimals)?)?;
-    (v < MAX_CENTS).then_some(v)
+    (v < CENTS_LIMIT).then_some(v)
 }
 
 /// 10^n for the scales the fast path uses (n at most 4).
