@@ -525,8 +525,12 @@ impl RateTable {
         }
         let partner_rate = self.reciprocal_with(s.origin, s.entry_date, loaded, s.transshipped)?;
         let date = partner_rate.date;
+        // The goods' exemption, looked up once, when needed (here or for the measures).
+        let mut looked_up = None;
         let exemption = exemption_for(&partner_rate, s.section232.is_some(), || {
-            self.goods_exemption(s.goods, date)
+            let e = self.goods_exemption(s.goods, date)?;
+            looked_up = Some(e);
+            Ok(e)
         })?;
 
         // The lookups, as the kernel's terms.
@@ -538,7 +542,7 @@ impl RateTable {
             }
         };
         let mut outcomes = Vec::new();
-        self.measure_outcomes(s, date, loaded, None, &mut outcomes)?;
+        self.measure_outcomes(s, date, loaded, looked_up, None, &mut outcomes)?;
         let measure_terms = outcomes
             .iter()
             .map(|o| {
@@ -546,9 +550,8 @@ impl RateTable {
                 MeasureTerms::of(&n, charged, o.ieepa)?.ok_or(Error::Overflow { what: "rate" })
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        let fees =
+        let [mpf_row, informal_row, hmf_row] =
             [FeeKind::Mpf, FeeKind::MpfInformal, FeeKind::Hmf].map(|k| self.fee(k, Some(date)));
-        let [mpf_row, informal_row, hmf_row] = fees;
         let mpf_exemption = self.mpf_exemption(s.origin, date, s.usmca);
         let terms = Terms {
             reciprocal,
@@ -631,11 +634,13 @@ impl RateTable {
 
     /// The outcome of every measure with a row for the shipment's origin on the date, by
     /// the one choosing rule of [`crate::measure`]; with `trace`, the verdict on every row.
+    /// `looked_up`: the goods' exemption when already looked up.
     fn measure_outcomes<'t>(
         &'t self,
         s: &Shipment,
         date: Date,
         loaded: Option<Date>,
+        looked_up: Option<Option<Exemption<'t>>>,
         trace: Option<&mut Vec<Considered<'t>>>,
         out: &mut Vec<Outcome<'t>>,
     ) -> Result<(), Error> {
@@ -655,7 +660,10 @@ impl RateTable {
             date,
             loaded,
             s.all_facts(),
-            self.goods_exemption(s.goods, date),
+            match looked_up {
+                Some(e) => Ok(e),
+                None => self.goods_exemption(s.goods, date),
+            },
             trace,
             out,
         )
@@ -728,6 +736,7 @@ impl RateTable {
             s,
             c.date,
             s.vessel_loaded(),
+            None,
             Some(&mut trace),
             &mut Vec::new(),
         )?;
